@@ -1,0 +1,116 @@
+"""What both engines share: the topological order and the backward sweep, written once.
+
+A node is anything with
+
+* ``parents`` -- a tuple of the nodes it was computed from, in argument order;
+* ``grad`` -- the accumulated ∂root/∂node;
+* ``_is_leaf`` -- True for inputs (nodes no operation produced);
+* ``_zero_grad()`` / ``_accumulate(g)`` -- reset ``grad`` / add ``g`` into it;
+* ``_propagate()`` -- adds ``self.grad · ∂self/∂parent`` into every parent's ``grad``;
+* ``_contributions()`` -- the same terms as ``(parent, local, contribution)`` triples, for
+  :func:`backward_steps` and the drawings.
+
+The sweep is the chain rule of Eq. 4, ``∂L/∂x_k = Σ_i ∂L/∂y_i · ∂y_i/∂x_k``, applied node by node
+in reverse topological order: when a node is visited, every path from it to the root has already
+delivered its term, so its ``grad`` is complete and can be passed on.
+
+Nothing here recurses: a graph a million nodes deep is walked with an explicit stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+_FINISH = object()  # stack marker: "the node below me has all its parents emitted"
+
+
+def topological_order(root: Any) -> list[Any]:
+    """Every node reachable from ``root``, each after all of its parents (root last).
+
+    Iterative depth-first search with an explicit stack, so depth is limited by memory, not by
+    Python's recursion limit. A node is pushed back under a ``_FINISH`` marker before its
+    parents are pushed; when the marker surfaces, the parents are all emitted and so is the node.
+    The marker is one shared object rather than a ``(node, flag)`` tuple per node: a million
+    short-lived tuples would trigger the cyclic garbage collector over and over, which
+    measured as half the sort's time on a 1,000,000-node chain.
+    """
+    order: list[Any] = []
+    visited: set[Any] = set()  # nodes hash by identity
+    stack: list[Any] = [root]
+    push, pop, emit, mark = stack.append, stack.pop, order.append, visited.add
+    while stack:
+        node = pop()
+        if node is _FINISH:
+            emit(pop())
+            continue
+        if node in visited:
+            continue
+        mark(node)
+        push(node)
+        push(_FINISH)
+        for parent in reversed(node.parents):  # reversed: the first argument is explored first
+            if parent not in visited:
+                push(parent)
+    return order
+
+
+def backward(root: Any, seed: Any) -> list[Any]:
+    """Run reverse mode from ``root`` with ``∂root/∂root = seed``; return the order used.
+
+    Leaf gradients *accumulate* across calls (as in PyTorch), so call ``zero_grad`` between
+    independent passes. Gradients of intermediate nodes describe the latest pass only: they are
+    reset first, otherwise a second pass would push the first pass's gradient through again.
+    """
+    order = topological_order(root)
+    for node in order:
+        if not node._is_leaf:
+            node._zero_grad()
+    root._accumulate(seed)
+    for node in reversed(order):
+        if not node._is_leaf:
+            node._propagate()
+    return order
+
+
+def zero_grad(root: Any) -> None:
+    """Reset the gradient of every node in the graph below (and including) ``root``."""
+    for node in topological_order(root):
+        node._zero_grad()
+
+
+class Step(NamedTuple):
+    """One term of the backward sweep: ``child`` passed ``contribution`` to ``parent``.
+
+    ``contribution = upstream · local`` where ``upstream`` is ``∂root/∂child`` (complete when the
+    step happens) and ``local`` is ``∂child/∂parent`` from the derivative table.
+    """
+
+    index: int
+    child: Any
+    parent: Any
+    upstream: Any
+    local: Any
+    contribution: Any
+
+
+def backward_steps(root: Any, seed: Any = 1.0) -> Iterator[Step]:
+    """Run :func:`backward` from ``root`` and yield each gradient transfer in the engine's order.
+
+    The gradients are updated exactly as ``root.backward()`` would update them; each step is
+    yielded right after its contribution was added, so a viewer can watch ``grad`` fill in.
+    """
+    order = topological_order(root)
+    for node in order:
+        if not node._is_leaf:
+            node._zero_grad()
+    root._accumulate(seed)
+    index = 0
+    for node in reversed(order):
+        if node._is_leaf:
+            continue
+        upstream = node.grad
+        for parent, local, contribution in node._contributions():
+            parent._accumulate(contribution)
+            yield Step(index, node, parent, upstream, local, contribution)
+            index += 1

@@ -1,0 +1,296 @@
+"""``Value``: a scalar node of the computation graph, the smallest piece of the seed's Eq. 9.
+
+Every arithmetic operation on ``Value`` objects creates a new ``Value`` that remembers *which
+rule* produced it (an entry of :mod:`autograd_core.ops`) and its operands. ``backward()`` then
+applies the chain rule of Eq. 4 over the graph, so that, for the seed's layer
+``z_i = Σ_j w_ij x_j + b_i``, the gradient ``∂L/∂w_ij = Σ_k ∂L/∂z_i^(k) · x_j^(k)`` appears as a
+sum over the paths from ``w_ij`` to ``L``: nobody writes that formula, it emerges.
+
+Design choices, each for a measured reason (see ``benchmarks/``):
+
+* ``__slots__`` and two operand slots ``_a``/``_b`` instead of a ``set`` of children and a
+  closure: about a quarter of micrograd's memory per node, and no reference cycles, so a graph
+  is freed by reference counting alone and Python's cyclic collector has nothing to untangle.
+* Local derivatives are not stored: ``backward()`` evaluates the table's rule from the operands'
+  data, which costs one call per node and saves a float per operand.
+* ``==`` and ``hash`` are identity-based (nodes live in sets and dicts, as graph code needs);
+  ``<``, ``<=``, ``>``, ``>=`` compare ``.data``.
+* NaN and ±inf are accepted as data and propagate as IEEE arithmetic says; domain errors that
+  are the user's mistake (``log(-1)``, ``x / 0``) raise a ``ValueError`` naming the value.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Union
+
+from . import graph, ops
+from .ops import SCALAR, Binary, Unary
+
+Number = Union[int, float]  # noqa: UP007 (a runtime alias; `|` needs 3.10 at import)
+
+
+def _check_number(data: Any) -> float:
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
+    return float(data)
+
+
+class Value:
+    """A scalar in a computation graph: its ``data``, and after ``backward()`` its ``grad``.
+
+    Attributes:
+        data: the number this node holds (a float).
+        grad: ``∂root/∂self`` after ``root.backward()``; ``0.0`` until then.
+        label: a name for drawings and messages (``"w"``, ``"W[0,1]"``); ``""`` by default.
+        op: the name of the operation that produced the node, ``""`` for a leaf.
+        parents: the operands of that operation, in argument order (a tuple).
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = _check_number(data)
+        self.grad: Any = 0.0
+        self.label = label
+        self._op: Unary | Binary | None = None
+        self._a: Value | None = None
+        self._b: Value | None = None
+
+    # --- graph structure ------------------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """The operation's symbol (``"+"``, ``"tanh"`` ...), or ``""`` for a leaf."""
+        return self._op.symbol if self._op is not None else ""
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands this node was computed from, in argument order."""
+        if self._a is None:
+            return ()
+        if self._b is None:
+            return (self._a,)
+        return (self._a, self._b)
+
+    @property
+    def _is_leaf(self) -> bool:
+        return self._op is None
+
+    # --- making nodes ---------------------------------------------------------------------
+    @staticmethod
+    def _node(data: float, op: Unary | Binary, a: Value, b: Value | None = None) -> Value:
+        # Skips __init__'s type check: data computed by the engine is always a float.
+        out = Value.__new__(Value)
+        out.data = data
+        out.grad = 0.0
+        out.label = ""
+        out._op = op
+        out._a = a
+        out._b = b
+        return out
+
+    def _unary(self, op: Unary) -> Value:
+        x = self.data
+        if op.invalid is not None and op.invalid(x):
+            raise ValueError(f"{op.name}: needs {op.domain}, got x = {x!r}")
+        return Value._node(op.forward(SCALAR, x), op, self)
+
+    def _binary(self, op: Binary, other: Value) -> Value:
+        return Value._node(op.forward(SCALAR, self.data, other.data), op, self, other)
+
+    # --- binary arithmetic ----------------------------------------------------------------
+    def __add__(self, other: Value | Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is None else self._binary(ops.ADD, other)
+
+    def __radd__(self, other: Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is None else other._binary(ops.ADD, self)
+
+    def __sub__(self, other: Value | Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is None else self._binary(ops.SUB, other)
+
+    def __rsub__(self, other: Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is None else other._binary(ops.SUB, self)
+
+    def __mul__(self, other: Value | Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is None else self._binary(ops.MUL, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is None else other._binary(ops.MUL, self)
+
+    def __truediv__(self, other: Value | Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is None else _divide(self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        other = _as_value(other)
+        return NotImplemented if other is None else _divide(other, self)
+
+    def __pow__(self, other: Value | Number) -> Value:
+        if isinstance(other, Value):
+            return _power(self, other)
+        if isinstance(other, numbers.Real) and not isinstance(other, bool):
+            return _power_const(self, float(other))
+        return NotImplemented
+
+    def __rpow__(self, other: Number) -> Value:
+        base = _as_value(other)
+        return NotImplemented if base is None else _power(base, self)
+
+    # --- unary operations -----------------------------------------------------------------
+    def __neg__(self) -> Value:
+        return self._unary(ops.NEG)
+
+    def exp(self) -> Value:
+        """e**x."""
+        return self._unary(ops.EXP)
+
+    def log(self) -> Value:
+        """Natural logarithm; raises ``ValueError`` for x <= 0."""
+        return self._unary(ops.LOG)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent."""
+        return self._unary(ops.TANH)
+
+    def sigmoid(self) -> Value:
+        """Logistic function 1 / (1 + e**-x), computed without overflow."""
+        return self._unary(ops.SIGMOID)
+
+    def relu(self) -> Value:
+        """max(x, 0); its derivative at 0 is taken as 0."""
+        return self._unary(ops.RELU)
+
+    def sin(self) -> Value:
+        """Sine."""
+        return self._unary(ops.SIN)
+
+    def cos(self) -> Value:
+        """Cosine."""
+        return self._unary(ops.COS)
+
+    def sqrt(self) -> Value:
+        """Square root; raises ``ValueError`` for x < 0."""
+        return self._unary(ops.SQRT)
+
+    def abs(self) -> Value:
+        """|x|; its derivative at 0 is taken as 0."""
+        return self._unary(ops.ABS)
+
+    def __abs__(self) -> Value:
+        return self._unary(ops.ABS)
+
+    def softplus(self) -> Value:
+        """log(1 + e**x), computed without overflow; its derivative is sigmoid(x)."""
+        return self._unary(ops.SOFTPLUS)
+
+    # --- reverse mode ---------------------------------------------------------------------
+    def backward(self) -> None:
+        """Fill ``grad`` of every node below this one with ``∂self/∂node`` (Eq. 4).
+
+        A second call *adds* to the leaves' gradients, as PyTorch does; call ``zero_grad()``
+        first for a fresh pass. Intermediate nodes always show the latest pass.
+        """
+        graph.backward(self, 1.0)
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` to 0 on this node and every node it was computed from."""
+        graph.zero_grad(self)
+
+    def _zero_grad(self) -> None:
+        self.grad = 0.0
+
+    def _accumulate(self, g: Any) -> None:
+        self.grad = self.grad + g
+
+    def _locals(self) -> tuple[Any, ...]:
+        """The local derivatives ∂self/∂parent, in parent order, from the derivative table."""
+        op, a, b = self._op, self._a, self._b
+        if op is None:
+            return ()
+        if b is None:
+            return (op.derivative(SCALAR, a.data, self.data),)
+        return (op.d_a(SCALAR, a.data, b.data, self.data), op.d_b(SCALAR, a.data, b.data, self.data))
+
+    def _propagate(self) -> None:
+        # Written out rather than built on _locals(): this loop body runs once per node and
+        # is most of backward()'s time (benchmarks/, scalar rows).
+        op, a, b, g, out = self._op, self._a, self._b, self.grad, self.data
+        if b is None:
+            a.grad += g * op.derivative(SCALAR, a.data, out)
+        else:
+            a.grad += g * op.d_a(SCALAR, a.data, b.data, out)
+            b.grad += g * op.d_b(SCALAR, a.data, b.data, out)
+
+    def _contributions(self) -> list[tuple[Value, Any, Any]]:
+        g = self.grad
+        return [(p, local, g * local) for p, local in zip(self.parents, self._locals(), strict=True)]
+
+    # --- comparisons and conversions ------------------------------------------------------
+    def __lt__(self, other: Value | Number) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Value | Number) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Value | Number) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Value | Number) -> bool:
+        return self.data >= _data(other)
+
+    __eq__ = object.__eq__  # identity: nodes are dict keys and set members
+    __hash__ = object.__hash__
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data:.6g}, grad={_short(self.grad)}{label})"
+
+
+def _short(g: Any) -> str:
+    return f"{g:.6g}" if isinstance(g, float) else repr(g)
+
+
+def _as_value(x: Any) -> Value | None:
+    """Turn a Python number into a constant leaf; ``None`` for what we cannot combine with."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+        return Value(float(x))
+    return None
+
+
+def _data(x: Any) -> float:
+    if isinstance(x, Value):
+        return x.data
+    return _check_number(x)
+
+
+def _divide(a: Value, b: Value) -> Value:
+    if b.data == 0:
+        raise ValueError(f"division by zero: {a.data!r} / {b.data!r}")
+    return a._binary(ops.DIV, b)
+
+
+def _power_const(a: Value, n: float) -> Value:
+    if a.data == 0 and n < 0:
+        raise ValueError(f"power: 0 ** {n!r} is undefined (negative exponent of zero)")
+    if a.data < 0 and not n.is_integer():
+        raise ValueError(f"power: {a.data!r} ** {n!r} is not real (negative base, non-integer exponent)")
+    return a._binary(ops.POW_CONST, Value(n))
+
+
+def _power(a: Value, b: Value) -> Value:
+    if not a.data > 0 and a.data == a.data:  # NaN passes through
+        raise ValueError(
+            f"power: x ** y with a Value exponent needs x > 0 (its derivative in y is x**y · ln x), got x = {a.data!r}"
+        )
+    return a._binary(ops.POW, b)
