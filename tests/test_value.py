@@ -1,0 +1,270 @@
+"""The scalar engine: every rule against central differences, accumulation, scale, errors."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd_core import Value
+from autograd_core.graph import topological_order
+
+
+def central_difference(f, x: float, eps: float = 1e-6) -> float:
+    return (f(x + eps) - f(x - eps)) / (2 * eps)
+
+
+def grad_of(f, x: float) -> float:
+    v = Value(x)
+    f(v).backward()
+    return v.grad
+
+
+# name, function on a Value, points of its domain (kept away from kinks and singularities)
+UNARY_CASES = [
+    ("neg", lambda v: -v, [-2.0, 0.0, 3.5]),
+    ("exp", lambda v: v.exp(), [-3.0, 0.0, 0.7, 4.0]),
+    ("log", lambda v: v.log(), [0.01, 0.5, 1.0, 7.0]),
+    ("tanh", lambda v: v.tanh(), [-3.0, -0.4, 0.0, 0.9, 2.5]),
+    ("sigmoid", lambda v: v.sigmoid(), [-30.0, -2.0, 0.0, 1.3, 25.0]),
+    ("relu", lambda v: v.relu(), [-1.5, 0.3, 4.0]),
+    ("sin", lambda v: v.sin(), [-2.0, 0.0, 1.0, 10.0]),
+    ("cos", lambda v: v.cos(), [-2.0, 0.0, 1.0, 10.0]),
+    ("sqrt", lambda v: v.sqrt(), [0.01, 1.0, 9.0]),
+    ("abs", lambda v: v.abs(), [-2.0, 0.5]),
+    ("abs_builtin", lambda v: abs(v), [-2.0, 0.5]),
+    ("softplus", lambda v: v.softplus(), [-40.0, -1.0, 0.0, 2.0, 40.0]),
+    ("pow_int", lambda v: v**3, [-2.0, -0.5, 0.0, 1.5]),
+    ("pow_neg", lambda v: v**-2, [-2.0, 0.5, 3.0]),
+    ("pow_frac", lambda v: v**0.5, [0.1, 2.0]),
+    ("rpow", lambda v: 2.0**v, [-1.0, 0.0, 3.0]),
+    ("add_const", lambda v: v + 2, [-1.0, 3.0]),
+    ("radd_const", lambda v: 2 + v, [-1.0, 3.0]),
+    ("sub_const", lambda v: v - 2, [1.0]),
+    ("rsub_const", lambda v: 1 - v, [1.0, -4.0]),
+    ("mul_const", lambda v: v * 3, [1.0, -2.0]),
+    ("rmul_const", lambda v: 2 * v, [1.0, -2.0]),
+    ("div_const", lambda v: v / 4, [1.0, -2.0]),
+    ("rdiv_const", lambda v: 3 / v, [0.5, -2.0]),
+]
+
+
+@pytest.mark.parametrize("name,f,points", UNARY_CASES, ids=[c[0] for c in UNARY_CASES])
+def test_unary_rules_match_central_differences(name, f, points):
+    for x in points:
+        expected = central_difference(lambda t: f(Value(t)).data, x)
+        assert grad_of(f, x) == pytest.approx(expected, rel=1e-6, abs=1e-7), (name, x)
+
+
+BINARY_CASES = [
+    ("add", lambda a, b: a + b),
+    ("sub", lambda a, b: a - b),
+    ("mul", lambda a, b: a * b),
+    ("div", lambda a, b: a / b),
+    ("pow", lambda a, b: a**b),
+]
+
+
+@pytest.mark.parametrize("name,f", BINARY_CASES, ids=[c[0] for c in BINARY_CASES])
+@pytest.mark.parametrize("a,b", [(0.7, 1.3), (2.5, -0.4), (1.9, 3.0), (0.2, 0.5)])
+def test_binary_rules_match_central_differences(name, f, a, b):
+    va, vb = Value(a), Value(b)
+    f(va, vb).backward()
+    assert va.grad == pytest.approx(central_difference(lambda t: f(Value(t), Value(b)).data, a), rel=1e-6)
+    assert vb.grad == pytest.approx(central_difference(lambda t: f(Value(a), Value(t)).data, b), rel=1e-6)
+
+
+def test_worked_example_tanh_neuron():
+    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
+    y = (w * x + b).tanh()
+    y.backward()
+    local = 1 - math.tanh(-5.0) ** 2
+    assert y.data == pytest.approx(math.tanh(-5.0))
+    assert (x.grad, w.grad, b.grad) == pytest.approx((-3.0 * local, 2.0 * local, local))
+
+
+def test_node_fields():
+    x = Value(2, label="x")
+    assert isinstance(x.data, float) and x.data == 2.0
+    assert (x.grad, x.label, x.op, x.parents) == (0.0, "x", "", ())
+    y = x * 3
+    assert y.op == "*" and y.parents[0] is x and y.parents[1].data == 3.0
+    assert (2 - x).parents[1] is x  # argument order is kept
+    assert x.tanh().op == "tanh" and x.tanh().parents == (x,)
+    assert "data=2" in repr(x) and "grad=0" in repr(x) and "'x'" in repr(x)
+
+
+def test_fan_out_accumulates():
+    # y = x * x: two edges from x, each contributes x; the sum 2x only appears with +=.
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+
+
+def test_diamond_and_reused_intermediate():
+    # a = x * 2 (a non-leaf used twice); y = a * a + a → dy/dx = (2a + 1) * 2
+    x = Value(1.5)
+    a = x * 2
+    y = a * a + a
+    y.backward()
+    assert a.grad == pytest.approx(2 * 3.0 + 1)
+    assert x.grad == pytest.approx((2 * 3.0 + 1) * 2)
+
+
+def test_builtin_sum():
+    xs = [Value(float(i)) for i in range(5)]
+    s = sum(x * x for x in xs)
+    s.backward()
+    assert s.data == 30.0
+    assert [x.grad for x in xs] == [0.0, 2.0, 4.0, 6.0, 8.0]
+
+
+def test_second_backward_accumulates_on_leaves_only():
+    x = Value(2.0)
+    a = x * x
+    y = a * 3
+    y.backward()
+    y.backward()
+    assert x.grad == pytest.approx(2 * 12.0)  # leaves accumulate
+    assert a.grad == 3.0  # intermediates show the latest pass, not 6
+    y.zero_grad()
+    assert (x.grad, a.grad, y.grad) == (0.0, 0.0, 0.0)
+    y.backward()
+    assert x.grad == 12.0
+
+
+def test_one_sided_choices_at_kinks():
+    assert grad_of(lambda v: v.relu(), 0.0) == 0.0
+    assert grad_of(lambda v: v.abs(), 0.0) == 0.0
+
+
+def test_nan_and_inf_propagate():
+    assert math.isnan((Value(math.nan) * 2).data)
+    assert Value(1000.0).exp().data == math.inf
+    assert math.isnan(Value(math.inf).sin().data)
+    assert Value(math.inf).tanh().data == 1.0
+    assert Value(-1000.0).sigmoid().data == 0.0
+    assert Value(1000.0).softplus().data == 1000.0
+    assert math.isnan(Value(math.nan).log().data)
+
+
+def test_comparisons_use_data_but_equality_is_identity():
+    a, b = Value(1.0), Value(1.0)
+    assert a < 2 and b <= a and a >= b and not a > b and Value(3) > a
+    assert a != b and a == a
+    assert len({a, b, a}) == 2
+    d = {a: "a"}
+    assert d[a] == "a"
+
+
+@pytest.mark.parametrize(
+    "make,kind,words",
+    [
+        (lambda: Value("a"), TypeError, ["str"]),
+        (lambda: Value(None), TypeError, ["NoneType"]),
+        (lambda: Value(1 + 2j), TypeError, ["complex"]),
+        (lambda: Value(-1.0).log(), ValueError, ["log", "-1.0"]),
+        (lambda: Value(0.0).log(), ValueError, ["log", "0.0"]),
+        (lambda: Value(-4.0).sqrt(), ValueError, ["sqrt", "-4.0"]),
+        (lambda: Value(1.0) / 0, ValueError, ["division by zero"]),
+        (lambda: 1 / Value(0.0), ValueError, ["division by zero"]),
+        (lambda: Value(0.0) ** -1, ValueError, ["0 ** -1"]),
+        (lambda: Value(-8.0) ** 0.5, ValueError, ["-8.0", "not real"]),
+        (lambda: Value(-2.0) ** Value(2.0), ValueError, ["x > 0", "-2.0"]),
+        (lambda: Value(0.0) ** Value(2.0), ValueError, ["x > 0", "0.0"]),
+        (lambda: (-2) ** Value(1.0), ValueError, ["x > 0"]),
+    ],
+)
+def test_bad_input_gets_a_clear_error(make, kind, words):
+    with pytest.raises(kind) as info:
+        make()
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_non_number_operands_are_refused():
+    with pytest.raises(TypeError):
+        Value(1.0) + "a"
+    with pytest.raises(TypeError):
+        Value(1.0) * None
+
+
+def test_million_op_chain_has_no_recursion_limit():
+    x, w = Value(0.5), Value(1.0)
+    y = x
+    for i in range(1_000_000):
+        y = y * w if i % 2 else y.tanh()
+    y.backward()
+    # y = tanh applied 500,000 times; dy/dx = Π (1 - t_k²) along the forward iterates.
+    t, expected = 0.5, 1.0
+    for _ in range(500_000):
+        t = math.tanh(t)
+        expected *= 1 - t * t
+    assert y.data == pytest.approx(t)
+    assert x.grad == pytest.approx(expected, rel=1e-9)
+    assert len(topological_order(y)) == 1_000_002
+
+
+# --- random expression graphs ---------------------------------------------------------------
+SAFE_UNARY = ["tanh", "sigmoid", "sin", "cos", "softplus", "exp_small", "square"]
+
+
+def apply_unary(name: str, v):
+    if name == "exp_small":
+        return (v * 0.1).exp()
+    if name == "square":
+        return v * v
+    return getattr(v, name)()
+
+
+def apply_unary_float(name: str, t: float) -> float:
+    return {
+        "tanh": math.tanh,
+        "sigmoid": lambda z: 1 / (1 + math.exp(-z)),
+        "sin": math.sin,
+        "cos": math.cos,
+        "softplus": lambda z: math.log1p(math.exp(z)),
+        "exp_small": lambda z: math.exp(0.1 * z),
+        "square": lambda z: z * z,
+    }[name](t)
+
+
+program = st.lists(
+    st.one_of(
+        st.tuples(st.just("u"), st.sampled_from(SAFE_UNARY), st.integers(0, 100)),
+        st.tuples(st.just("b"), st.sampled_from(["+", "-", "*"]), st.integers(0, 100), st.integers(0, 100)),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+def run_program(steps, inputs, unary, lift):
+    """Each step reads earlier nodes by index (so inner nodes are reused) and appends one."""
+    nodes = list(inputs)
+    for step in steps:
+        if step[0] == "u":
+            nodes.append(unary(step[1], nodes[step[2] % len(nodes)]))
+        else:
+            a, b = nodes[step[2] % len(nodes)], nodes[step[3] % len(nodes)]
+            nodes.append({"+": a + b, "-": a - b, "*": a * b}[step[1]])
+    return nodes[-1] + 0.1 * nodes[len(nodes) // 2]
+
+
+@settings(max_examples=150, deadline=None)
+@given(steps=program, xs=st.lists(st.floats(-1.5, 1.5), min_size=3, max_size=3))
+def test_random_graphs_match_central_differences(steps, xs):
+    leaves = [Value(x) for x in xs]
+    out = run_program(steps, leaves, apply_unary, Value)
+    out.backward()
+    for i, x in enumerate(xs):
+
+        def f(t, i=i):
+            args = list(xs)
+            args[i] = t
+            return run_program(steps, args, apply_unary_float, float)
+
+        numeric = central_difference(f, x, eps=1e-5)
+        assert leaves[i].grad == pytest.approx(numeric, rel=1e-4, abs=1e-5)
