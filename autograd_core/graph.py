@@ -7,6 +7,8 @@ A node is anything with
 * ``_is_leaf`` -- True for inputs (nodes no operation produced);
 * ``_zero_grad()`` / ``_accumulate(g)`` -- reset ``grad`` / add ``g`` into it;
 * ``_propagate()`` -- adds ``self.grad · ∂self/∂parent`` into every parent's ``grad``;
+* ``_vjp(g, create_graph)`` -- the list of ``(parent, g · ∂self/∂parent)``, as graph nodes when
+  ``create_graph`` (the table's rules evaluated on nodes, :data:`autograd_core.ops.GRAPH`);
 * ``_contributions()`` -- the same terms as ``(parent, local, contribution)`` triples, for
   :func:`backward_steps` and the drawings.
 
@@ -19,7 +21,7 @@ Nothing here recurses: a graph a million nodes deep is walked with an explicit s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 _FINISH = object()  # stack marker: "the node below me has all its parents emitted"
@@ -55,12 +57,15 @@ def topological_order(root: Any) -> list[Any]:
     return order
 
 
-def backward(root: Any, seed: Any) -> list[Any]:
+def backward(root: Any, seed: Any, create_graph: bool = False) -> list[Any]:
     """Run reverse mode from ``root`` with ``∂root/∂root = seed``; return the order used.
 
     Leaf gradients *accumulate* across calls (as in PyTorch), so call ``zero_grad`` between
     independent passes. Gradients of intermediate nodes describe the latest pass only: they are
     reset first, otherwise a second pass would push the first pass's gradient through again.
+
+    With ``create_graph=True`` the local derivatives are built from graph operations, so every
+    ``grad`` is itself a node that can be differentiated again.
     """
     order = topological_order(root)
     for node in order:
@@ -68,9 +73,33 @@ def backward(root: Any, seed: Any) -> list[Any]:
             node._zero_grad()
     root._accumulate(seed)
     for node in reversed(order):
-        if not node._is_leaf:
+        if node._is_leaf:
+            continue
+        if create_graph:
+            for parent, contribution in node._vjp(node.grad, True):
+                parent._accumulate(contribution)
+        else:
             node._propagate()
     return order
+
+
+def gradients(root: Any, inputs: Sequence[Any], seed: Any = 1.0, create_graph: bool = False) -> list[Any]:
+    """``∂root/∂input`` for each input, without touching any ``grad`` (cf. ``torch.autograd.grad``).
+
+    The sweep is the same as :func:`backward`'s, with the running gradients kept in a dict.
+    With ``create_graph=True`` the results are graph nodes, so they can be differentiated
+    again: ``gradients(gradients(f, [x], create_graph=True)[0], [x])`` is ``f''(x)``.
+    An input that ``root`` does not depend on gets ``0.0``.
+    """
+    grads: dict[Any, Any] = {root: seed}
+    for node in reversed(topological_order(root)):
+        g = grads.get(node)
+        if g is None or node._is_leaf:
+            continue
+        for parent, contribution in node._vjp(g, create_graph):
+            previous = grads.get(parent)
+            grads[parent] = contribution if previous is None else previous + contribution
+    return [grads.get(x, 0.0) for x in inputs]
 
 
 def zero_grad(root: Any) -> None:

@@ -165,3 +165,43 @@ class _Scalar:
 
 
 SCALAR = _Scalar()
+
+
+# --- the graph-node namespace (gradients of gradients) --------------------------------------
+class _Graph:
+    """The same rules evaluated on graph nodes (``Value`` or ``Tensor``) instead of numbers.
+
+    With ``create_graph=True`` the engines evaluate each local derivative through this
+    namespace, so ``1 - out * out`` for tanh becomes new nodes of the graph and the gradient
+    can itself be differentiated. ``step`` and ``sign`` are piecewise constant: their own
+    derivative is zero, so they return plain numbers, not nodes.
+    """
+
+    exp = staticmethod(lambda x: x.exp())
+    log = staticmethod(lambda x: x.log())
+    tanh = staticmethod(lambda x: x.tanh())
+    sigmoid = staticmethod(lambda x: x.sigmoid())
+    softplus = staticmethod(lambda x: x.softplus())
+    relu = staticmethod(lambda x: x.relu())
+    sin = staticmethod(lambda x: x.sin())
+    cos = staticmethod(lambda x: x.cos())
+    sqrt = staticmethod(lambda x: x.sqrt())
+    abs = staticmethod(lambda x: x.abs())
+    power = staticmethod(lambda a, b: a**b)
+
+    @staticmethod
+    def step(x: Any) -> Any:
+        if isinstance(x.data, float):
+            return SCALAR.step(x.data)
+        return (x.data > 0).astype(float)
+
+    @staticmethod
+    def sign(x: Any) -> Any:
+        if isinstance(x.data, float):
+            return SCALAR.sign(x.data)
+        import numpy as np
+
+        return np.sign(x.data)
+
+
+GRAPH = _Graph()

@@ -25,7 +25,7 @@ import numbers
 from typing import Any, Union
 
 from . import graph, ops
-from .ops import SCALAR, Binary, Unary
+from .ops import GRAPH, SCALAR, Binary, Unary
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias; `|` needs 3.10 at import)
 
@@ -190,13 +190,17 @@ class Value:
         return self._unary(ops.SOFTPLUS)
 
     # --- reverse mode ---------------------------------------------------------------------
-    def backward(self) -> None:
+    def backward(self, create_graph: bool = False) -> None:
         """Fill ``grad`` of every node below this one with ``∂self/∂node`` (Eq. 4).
 
         A second call *adds* to the leaves' gradients, as PyTorch does; call ``zero_grad()``
         first for a fresh pass. Intermediate nodes always show the latest pass.
+
+        With ``create_graph=True`` every ``grad`` becomes a ``Value`` computed by graph
+        operations, so it can be differentiated again (see :func:`autograd_core.graph.gradients`
+        for the form that leaves ``grad`` alone).
         """
-        graph.backward(self, 1.0)
+        graph.backward(self, 1.0, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0 on this node and every node it was computed from."""
@@ -230,6 +234,23 @@ class Value:
     def _contributions(self) -> list[tuple[Value, Any, Any]]:
         g = self.grad
         return [(p, local, g * local) for p, local in zip(self.parents, self._locals(), strict=True)]
+
+    def _graph_locals(self) -> tuple[Any, ...]:
+        """The local derivatives as graph nodes: the table's rules evaluated on Values."""
+        op, a, b = self._op, self._a, self._b
+        if b is None:
+            return (op.derivative(GRAPH, a, self),)
+        # x ** n: the rule n·x**(n-1) needs the number n; as a node it would become the
+        # Value-exponent power, which (rightly) refuses x <= 0.
+        n = b.data if op is ops.POW_CONST else b
+        return (op.d_a(GRAPH, a, n, self), op.d_b(GRAPH, a, n, self))
+
+    def _vjp(self, g: Any, create_graph: bool = False) -> list[tuple[Value, Any]]:
+        """``(parent, g · ∂self/∂parent)`` for each parent; as Values when ``create_graph``."""
+        if self._op is None:
+            return []
+        locals_ = self._graph_locals() if create_graph else self._locals()
+        return [(p, g * local) for p, local in zip(self.parents, locals_, strict=True)]
 
     # --- comparisons and conversions ------------------------------------------------------
     def __lt__(self, other: Value | Number) -> bool:

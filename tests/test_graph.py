@@ -1,0 +1,99 @@
+"""The shared sweep: topological order, gradients() without side effects, create_graph, steps."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from autograd_core import Value
+from autograd_core.graph import backward_steps, gradients, topological_order
+
+
+def test_topological_order_puts_parents_first_and_is_deterministic():
+    x, y = Value(1.0, label="x"), Value(2.0, label="y")
+    a = x * y
+    b = a + x
+    out = b * a
+    order = topological_order(out)
+    position = {id(n): i for i, n in enumerate(order)}
+    for node in order:
+        for p in node.parents:
+            assert position[id(p)] < position[id(node)]
+    assert order[-1] is out and len(order) == 5
+    assert [n.label for n in order[:2]] == ["x", "y"]  # first argument explored first
+    assert [id(n) for n in topological_order(out)] == [id(n) for n in order]
+
+
+def test_gradients_leaves_grad_untouched():
+    x = Value(3.0)
+    y = x * x + x
+    (g,) = gradients(y, [x])
+    assert g == 7.0 and x.grad == 0.0 and y.grad == 0.0
+
+
+def test_gradients_of_unused_input_is_zero():
+    x, z = Value(1.0), Value(5.0)
+    assert gradients(x * 2, [x, z]) == [2.0, 0.0]
+
+
+def test_third_derivative_of_x_to_the_fifth():
+    x = Value(2.0)
+    (d1,) = gradients(x**5, [x], create_graph=True)
+    (d2,) = gradients(d1, [x], create_graph=True)
+    (d3,) = gradients(d2, [x])
+    assert (d1.data, d2.data, d3) == pytest.approx((80.0, 160.0, 240.0))
+
+
+def test_hessian_of_tanh_neuron_matches_closed_form():
+    w, x, b = Value(0.3), Value(-1.2), Value(0.5)
+    first = gradients((w * x + b).tanh(), [w, x, b], create_graph=True)
+    hessian = [[gradients(g, [v])[0] for v in (w, x, b)] for g in first]
+    t = math.tanh(0.3 * -1.2 + 0.5)
+    s = -2 * t * (1 - t * t)  # d²tanh(u)/du²
+    du = [-1.2, 0.3, 1.0]  # ∂u/∂(w, x, b) for u = w x + b
+    expected = [[s * du[i] * du[j] for j in range(3)] for i in range(3)]
+    expected[0][1] += 1 - t * t  # ∂²u/∂w∂x = 1
+    expected[1][0] += 1 - t * t
+    assert hessian == [pytest.approx(row, rel=1e-12) for row in expected]
+
+
+@pytest.mark.parametrize(
+    "f,x",
+    [
+        (lambda v: v.exp(), 0.4), (lambda v: v.log(), 1.7), (lambda v: v.sigmoid(), -0.8),
+        (lambda v: v.softplus(), 0.6), (lambda v: v.sin(), 1.1), (lambda v: v.cos(), 1.1),
+        (lambda v: v.sqrt(), 2.0), (lambda v: v**3, -1.5), (lambda v: 2.0**v, 0.5),
+        (lambda v: 1 / v, 0.7), (lambda v: v.relu() * v, 1.3), (lambda v: v.abs() * v, -1.3),
+        (lambda v: v**v, 1.4),
+    ],
+)
+def test_second_derivatives_match_differences_of_first(f, x):
+    v = Value(x)
+    (g,) = gradients(f(v), [v], create_graph=True)
+    (second,) = gradients(g, [v])
+
+    def first(t: float) -> float:
+        u = Value(t)
+        return gradients(f(u), [u])[0]
+
+    eps = 1e-5
+    assert second == pytest.approx((first(x + eps) - first(x - eps)) / (2 * eps), rel=1e-5, abs=1e-7)
+
+
+def test_backward_create_graph_makes_grad_a_value():
+    x = Value(3.0)
+    (x * x * x).backward(create_graph=True)
+    assert isinstance(x.grad, Value) and x.grad.data == 27.0
+
+
+def test_backward_steps_match_backward_and_sum_to_grad():
+    x, w = Value(2.0, label="x"), Value(-1.0, label="w")
+    y = (x * w + x).tanh()
+    steps = list(backward_steps(y))
+    assert [s.index for s in steps] == list(range(len(steps)))
+    into_x = sum(s.contribution for s in steps if s.parent is x)
+    assert into_x == pytest.approx(x.grad)
+    assert x.grad == pytest.approx((1 - math.tanh(0.0) ** 2) * (w.data + 1))
+    for s in steps:
+        assert s.contribution == pytest.approx(s.upstream * s.local)
