@@ -31,6 +31,8 @@ Number = Union[int, float]  # noqa: UP007 (a runtime alias; `|` needs 3.10 at im
 
 
 def _check_number(data: Any) -> float:
+    if type(data) is float:  # the common case, without the slow abstract-class check below
+        return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
     return float(data)
@@ -284,7 +286,7 @@ def _as_value(x: Any) -> Value | None:
     """Turn a Python number into a constant leaf; ``None`` for what we cannot combine with."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
+    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
         return Value(float(x))
     return None
 
