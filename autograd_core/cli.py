@@ -38,6 +38,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _add_verify_arguments(parser: argparse.ArgumentParser) -> None:
+    from .verify import add_arguments
+
+    add_arguments(parser)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """``autograd-core verify``: the verification table of :mod:`autograd_core.verify`."""
+    from .verify import main_verify
+
+    return main_verify(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autograd-core",
@@ -46,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser("demo", help="the tanh neuron, gradients checked against finite differences")
     demo.set_defaults(func=cmd_demo)
+    verify = sub.add_parser(
+        "verify",
+        help="the seed's Eq. 15-30 four ways (Value graph, Tensor, closed form, finite differences)",
+        description="For a random layer Z = W X + B, compute every quantity of Eq. 15-30 with the scalar Value "
+        "graph, the Tensor engine, the seed's closed forms and central finite differences, and print the max abs "
+        "difference of each from the closed form. Exit status 1 if any quantity disagrees.",
+    )
+    _add_verify_arguments(verify)
+    verify.set_defaults(func=cmd_verify)
     return parser
 
 

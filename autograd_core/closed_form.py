@@ -168,7 +168,7 @@ def dL_dW_batch(X: Any, grad_Z: Any, weights: Any = None) -> np.ndarray:
 
     ``X`` n×m, ``grad_Z`` p×m (per-sample gradients as columns, *without* 1/m: the seed's
     "∇_Z L"). Entry ``(j, i)`` is ``(1/m) Σ_k ∂L^(k)/∂z_i^(k) x_j^(k)`` (see docs/errata.md: the
-    seed prints the summand with the indices swapped). ``weights`` generalises Eq. 26: see
+    seed prints that entry as ``∂L^(k)/∂z_i^(k) x_i^(k)``, both indices i). ``weights`` generalises Eq. 26: see
     :func:`grad_W_batch`.
     """
     return grad_W_batch(X, grad_Z, weights).T
