@@ -205,3 +205,57 @@ class _Graph:
 
 
 GRAPH = _Graph()
+
+
+# --- the array namespace (the Tensor engine) ------------------------------------------------
+# Appended after the scalar and graph namespaces so that the rules above read first; numpy is a
+# hard dependency of the package, imported here because only this namespace needs it.
+import numpy as np  # noqa: E402
+
+
+class _Array:
+    """The same rules evaluated elementwise on float64 numpy arrays: the ``Tensor`` engine.
+
+    Each function agrees with :data:`SCALAR` entry by entry (NaN and the one-sided choices
+    included), so a ``Tensor`` and the scalar ``Value`` graph of the same expression give the
+    same numbers. Overflow gives ``inf`` as in IEEE arithmetic; the engine silences numpy's
+    ``RuntimeWarning`` where such a result is the defined answer.
+    """
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    tanh = staticmethod(np.tanh)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    sqrt = staticmethod(np.sqrt)
+    abs = staticmethod(np.abs)
+    power = staticmethod(np.power)
+
+    @staticmethod
+    def sigmoid(x: Any) -> Any:
+        # σ(x) = 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) otherwise: e^-|x| never overflows.
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    @staticmethod
+    def softplus(x: Any) -> Any:
+        """log(1 + e^x) = logaddexp(0, x), which never overflows."""
+        return np.logaddexp(0.0, x)
+
+    @staticmethod
+    def relu(x: Any) -> Any:
+        # where(x > 0, x, 0) rather than maximum(x, 0): NaN maps to 0, as SCALAR.relu does.
+        return np.where(x > 0, x, 0.0)
+
+    @staticmethod
+    def step(x: Any) -> Any:
+        """d relu/dx: 1.0 where x > 0, else 0.0 (relu'(0) = 0)."""
+        return (x > 0).astype(np.float64)
+
+    @staticmethod
+    def sign(x: Any) -> Any:
+        """d|x|/dx: ±1.0, and 0.0 at 0 (abs'(0) = 0) and at NaN, as SCALAR.sign."""
+        return (x > 0).astype(np.float64) - (x < 0)
+
+
+ARRAY = _Array()
