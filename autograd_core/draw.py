@@ -1,0 +1,449 @@
+"""Drawing a computation graph: every node with its label, data and grad; every edge with its local derivative.
+
+:func:`draw` returns a :class:`Drawing`, a ``graphviz.Digraph`` that renders itself through
+:mod:`autograd_core.render` (Graphviz's ``dot`` when present, ``graphviz-pure`` otherwise), so it
+shows inline in Jupyter and saves to SVG/PNG/PDF on a machine without Graphviz.
+
+What a learner should see is *why* ``∂L/∂w_ij`` is a sum (Eq. 4, Eq. 27): ``highlight=w`` colours
+every path from ``w`` to the root, and ``show_local=True`` writes each edge's local derivative
+(taken from the derivative table via the node's ``_locals()``), so the product along a path and
+the sum over paths can be read off the picture.
+
+Only the node protocol is used -- ``parents``, ``op``, ``label``, ``data``, ``grad`` -- so scalar
+``Value`` graphs and ``Tensor`` graphs are drawn by the same code. Node ids follow the engine's
+topological order, so the same graph always gives the same DOT source (drawings can be diffed).
+
+Big graphs stay readable: beyond ``max_nodes`` scalar nodes, nodes are *grouped* -- labelled
+nodes by their label's stem (``W[0,1]`` .. ``W[9,19]`` become one ``W`` node showing shape 10×20
+and 200 entries), unlabelled operation nodes by operation and operand groups (a chain of
+additions collapses into one ``+`` node). If that is still too many, a coarser grouping by
+operation alone is used, and as a last resort the smallest groups are folded into one "more" node.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import graphviz
+import numpy as np
+
+from . import render as _render
+from .graph import Step, topological_order
+
+DEFAULT_MAX_NODES = 150
+#: Without grouping, refuse to lay out more than this many nodes (the renderer would take minutes).
+UNGROUPED_LIMIT = 2000
+
+PATH_COLOR = "crimson"
+CHILD_COLOR = "gold"
+PARENT_COLOR = "lightskyblue"
+STEP_EDGE_COLOR = "darkorange"
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` that renders with whichever renderer this machine has.
+
+    ``save(path)`` writes svg/png/pdf by extension (or the DOT source for ``.dot``); ``svg()``
+    returns the SVG text; in Jupyter it displays inline. ``info`` says how the graph was drawn
+    (node counts, whether it was grouped).
+    """
+
+    info: dict[str, Any]
+
+    def save(self, path: str | os.PathLike[str], renderer: str | None = None,
+             timeout: float = _render.DEFAULT_TIMEOUT) -> _render.Rendered:
+        """Write the drawing to ``path`` (format from the extension); returns the path and renderer used."""
+        return _render.render_source(self.source, path, renderer, timeout)
+
+    def svg(self, renderer: str | None = None) -> str:
+        """The drawing as SVG text (a comment inside names the renderer)."""
+        return _render.source_to_svg(self.source, renderer)
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def _repr_image_svg_xml(self) -> str:
+        return self.svg()
+
+    def _repr_image_png(self) -> bytes:
+        return _render.run_renderer(self.source, "png", _render.find_renderer())
+
+    def _repr_image_jpeg(self) -> bytes:
+        return _render.run_renderer(self.source, "jpeg", _render.find_renderer())
+
+
+# --- text of nodes and edges -------------------------------------------------------------------
+def _num(x: Any) -> str:
+    """A short, stable rendering of a number (4 significant digits)."""
+    try:
+        return f"{float(x):.4g}"
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _is_array(x: Any) -> bool:
+    return isinstance(x, np.ndarray)
+
+
+def summarize(x: Any) -> str:
+    """A few characters describing a number or an array: the values when few, else min/mean/max."""
+    if x is None:
+        return "—"
+    if not _is_array(x):
+        return _num(x)
+    if x.size == 0:
+        return "[]"
+    if x.size <= 4:
+        return "[" + ", ".join(_num(v) for v in x.ravel()) + "]"
+    with np.errstate(all="ignore"):
+        return f"{_num(np.min(x))}…{_num(np.max(x))} (mean {_num(np.mean(x))})"
+
+
+def describe(node: Any, depth: int = 1) -> str:
+    """A short name for a node: its label, a constant's value, or ``(a op b)`` one level deep."""
+    if getattr(node, "label", ""):
+        return node.label
+    if not node.parents:
+        return summarize(node.data)
+    if depth <= 0:
+        return "(…)"
+    args = [describe(p, depth - 1) for p in node.parents]
+    if len(args) == 2:
+        return f"({args[0]} {node.op} {args[1]})"
+    return f"{node.op}({', '.join(args)})"
+
+
+def _shape_text(shape: Sequence[int]) -> str:
+    return "×".join(str(n) for n in shape) if len(shape) else "scalar"
+
+
+_RECORD_SPECIAL = re.compile(r'([\\{}|<>"])')
+
+
+def _escape(text: str) -> str:
+    """Escape the characters that structure a Graphviz record label."""
+    return _RECORD_SPECIAL.sub(r"\\\1", text)
+
+
+def _record(fields: Iterable[str], rankdir: str) -> str:
+    body = " | ".join(_escape(f) for f in fields)
+    # In a left-to-right layout a record's top level is vertical; braces turn it into a row.
+    return "{ " + body + " }" if rankdir in ("LR", "RL") else body
+
+
+def node_fields(node: Any) -> list[str]:
+    """What a node's box shows: its name, then data and grad (and shape, for tensors)."""
+    name = node.label or ("" if node.parents else "const")
+    if _is_array(node.data):
+        return [name or node.op, f"shape {_shape_text(node.data.shape)}",
+                f"data {summarize(node.data)}", f"grad {summarize(node.grad)}"]
+    fields = [name] if name else []
+    return [*fields, f"data {_num(node.data)}", f"grad {summarize(node.grad)}"]
+
+
+def edge_locals(node: Any) -> list[Any]:
+    """∂node/∂parent for each parent occurrence, from the derivative table (``_locals()``), or [] if unknown."""
+    locals_ = getattr(node, "_locals", None)
+    if locals_ is None:
+        return []
+    try:
+        return list(locals_())
+    except Exception:  # a local derivative that cannot be evaluated is simply not written on the edge
+        return []
+
+
+def _local_text(local: Any) -> str:
+    if callable(local):
+        return ""
+    return "local " + summarize(local) if (_is_array(local) or isinstance(local, (int, float))) else ""
+
+
+# --- which nodes lie on a path ---------------------------------------------------------------
+def nodes_on_paths(order: Sequence[Any], source: Any) -> set[Any]:
+    """The nodes of ``order`` (a topological order ending at the root) reachable from ``source``.
+
+    They are exactly the nodes on some path from ``source`` to the root: every node of the order
+    reaches the root. One pass over the order, no recursion.
+    """
+    on: set[Any] = {source}
+    if not any(node is source for node in order):
+        raise ValueError(f"{_name(source)} is not in the graph being drawn (it does not feed the root)")
+    for node in order:
+        if node not in on and any(p in on for p in node.parents):
+            on.add(node)
+    return on
+
+
+def _name(node: Any) -> str:
+    return repr(node.label) if getattr(node, "label", "") else f"node {node!r}"
+
+
+# --- the public entry point -------------------------------------------------------------------
+def draw(
+    root: Any,
+    *,
+    show_local: bool = False,
+    rankdir: str = "LR",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    highlight: Any = None,
+    group: bool | None = None,
+    step: Step | None = None,
+    title: str | None = None,
+) -> Drawing:
+    """Draw the computation graph below ``root`` as a :class:`Drawing` (a ``graphviz.Digraph``).
+
+    Args:
+        root: a ``Value`` or ``Tensor`` (any node with ``parents``, ``op``, ``label``, ``data``, ``grad``).
+        show_local: write each edge's local derivative ∂child/∂parent (from the derivative table).
+        rankdir: Graphviz layout direction, ``"LR"`` (inputs left, root right), ``"TB"``, ``"RL"``, ``"BT"``.
+        max_nodes: beyond this many nodes the graph is grouped by label stem (see the module docs).
+        highlight: a node of the graph; every path from it to ``root`` is coloured -- the terms whose
+            sum is ``highlight.grad`` (Eq. 4).
+        group: ``None`` groups only beyond ``max_nodes``; ``True`` always; ``False`` never (refused
+            beyond :data:`UNGROUPED_LIMIT` nodes, which no renderer lays out in reasonable time).
+        step: a :class:`~autograd_core.graph.Step` of ``backward_steps``: its child, parent and edge are
+            highlighted and the caption says how much gradient passed (used by :mod:`autograd_core.frames`).
+        title: a caption above the drawing.
+    """
+    if rankdir not in ("LR", "RL", "TB", "BT"):
+        raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
+    if max_nodes < 1:
+        raise ValueError(f"max_nodes must be at least 1, got {max_nodes!r}")
+    order = topological_order(root)
+    on_path = nodes_on_paths(order, highlight) if highlight is not None else set()
+    grouped = len(order) > max_nodes if group is None else group
+    if not grouped and len(order) > UNGROUPED_LIMIT:
+        raise ValueError(
+            f"the graph has {len(order)} nodes; drawing more than {UNGROUPED_LIMIT} ungrouped would not finish "
+            "in reasonable time: leave group=None (or True) to group them by label stem"
+        )
+    if step is not None and grouped:
+        raise ValueError(f"step-by-step frames need an ungrouped drawing; the graph has {len(order)} nodes "
+                         f"(more than max_nodes={max_nodes})")
+    dot = Drawing(name="autograd_core", comment=f"autograd-core computation graph: {len(order)} nodes")
+    dot.attr(rankdir=rankdir)
+    dot.attr("node", fontname="Helvetica", fontsize="11")
+    dot.attr("edge", fontname="Helvetica", fontsize="9")
+    if grouped:
+        info = _draw_grouped(dot, order, rankdir, max_nodes, on_path)
+    else:
+        info = _draw_nodes(dot, order, rankdir, show_local, on_path, step)
+    caption = title if title is not None else (_step_caption(step) if step is not None else None)
+    if caption:
+        dot.attr(label=caption, labelloc="t", fontname="Helvetica", fontsize="12")
+    dot.info = {"nodes": len(order), "grouped": grouped, "caption": caption or "", **info}
+    return dot
+
+
+def _step_caption(step: Step) -> str:
+    child, parent = describe(step.child), describe(step.parent)
+    return (f"step {step.index + 1}: {child} passes {summarize(step.upstream)} × {summarize(step.local)} "
+            f"= {summarize(step.contribution)} to {parent}")
+
+
+# --- one box per node --------------------------------------------------------------------------
+def _draw_nodes(dot: Drawing, order: Sequence[Any], rankdir: str, show_local: bool,
+                on_path: set[Any], step: Step | None) -> dict[str, Any]:
+    ids = {node: f"n{i}" for i, node in enumerate(order)}
+    edges = 0
+    for node in order:
+        nid = ids[node]
+        attrs = _node_style(node, on_path, step)
+        dot.node(nid, _record(node_fields(node), rankdir), shape="record", **attrs)
+        if not node.parents:
+            continue
+        op_attrs = {"style": "filled", "fillcolor": PATH_COLOR, "fontcolor": "white"} if node in on_path else {}
+        dot.node(nid + "op", node.op or "?", shape="ellipse", **op_attrs)
+        dot.edge(nid + "op", nid, **_edge_style(node in on_path))
+        locals_ = edge_locals(node) if show_local else []
+        for k, parent in enumerate(node.parents):
+            attrs = _edge_style(node in on_path and parent in on_path)
+            if show_local and k < len(locals_):
+                text = _local_text(locals_[k])
+                if text:
+                    attrs["label"] = text
+            if step is not None and node is step.child and parent is step.parent:
+                passes = f"passes {summarize(step.contribution)}"
+                attrs.update(color=STEP_EDGE_COLOR, penwidth="3", fontcolor=STEP_EDGE_COLOR,
+                             label=f"{attrs['label']}, {passes}" if "label" in attrs else passes)
+            dot.edge(ids[parent], nid + "op", **attrs)
+            edges += 1
+    return {"shown": len(order), "edges": edges}
+
+
+def _node_style(node: Any, on_path: set[Any], step: Step | None) -> dict[str, str]:
+    if step is not None and node is step.child:
+        return {"style": "filled", "fillcolor": CHILD_COLOR}
+    if step is not None and node is step.parent:
+        return {"style": "filled", "fillcolor": PARENT_COLOR}
+    if node in on_path:
+        return {"color": PATH_COLOR, "penwidth": "2.5"}
+    if not node.parents and not node.label:
+        return {"style": "dashed"}
+    return {}
+
+
+def _edge_style(highlighted: bool) -> dict[str, str]:
+    return {"color": PATH_COLOR, "penwidth": "2.5"} if highlighted else {}
+
+
+# --- grouped drawing ----------------------------------------------------------------------
+_STEM = re.compile(r"^(?P<stem>.*?)(?:\[(?P<index>[^\]]*)\]|\((?P<paren>\d+)\)|_?(?P<digits>\d+))$")
+
+
+def label_stem(label: str) -> tuple[str, tuple[int, ...] | None]:
+    """Split a label into its stem and integer index: ``"W[0,1]" -> ("W", (0, 1))``, ``"x3" -> ("x", (3,))``.
+
+    ``"L(2)"`` and ``"b_2"`` give ``("L", (2,))`` and ``("b", (2,))``; a label without an index is
+    its own stem with index ``None``.
+    """
+    match = _STEM.match(label)
+    if not match or not match["stem"]:
+        return label, None
+    if match["index"] is not None:
+        try:
+            return match["stem"], tuple(int(part) for part in match["index"].split(","))
+        except ValueError:
+            return match["stem"], None
+    return match["stem"], (int(match["paren"] or match["digits"]),)
+
+
+class _Group:
+    __slots__ = ("key", "title", "members", "max_index", "chain", "kind")
+
+    def __init__(self, key: Any, title: str, kind: str) -> None:
+        self.key = key
+        self.title = title
+        self.kind = kind  # "label", "const" or "op"
+        self.members: list[Any] = []
+        self.max_index: list[int] | None = None
+        self.chain = 0  # edges inside the group (a chain of one operation)
+
+    def note_index(self, index: tuple[int, ...] | None) -> None:
+        if index is None:
+            return
+        if self.max_index is None:
+            self.max_index = list(index)
+        elif len(self.max_index) == len(index):
+            self.max_index = [max(a, b) for a, b in zip(self.max_index, index, strict=True)]
+
+
+def _assign_groups(order: Sequence[Any], coarse: bool) -> tuple[list[_Group], dict[Any, int]]:
+    """Group the nodes: labelled by stem; constants together; operations by (op, operand groups).
+
+    A node whose operation equals that of an operand's (unlabelled) group joins that group, so a
+    chain like ``((a + b) + c) + d`` becomes one ``+`` node. ``coarse=True`` groups operations by
+    the operation alone. Keys are small tuples of ints, so no key grows with the graph's depth.
+    """
+    groups: list[_Group] = []
+    by_key: dict[Any, int] = {}
+    of: dict[Any, int] = {}
+
+    def gid_for(key: Any, title: str, kind: str) -> int:
+        gid = by_key.get(key)
+        if gid is None:
+            gid = by_key[key] = len(groups)
+            groups.append(_Group(key, title, kind))
+        return gid
+
+    for node in order:
+        index = None
+        if node.label:
+            stem, index = label_stem(node.label)
+            gid = gid_for(("label", stem), stem, "label")
+        elif not node.parents:
+            gid = gid_for(("const",), "constants", "const")
+        else:
+            parent_gids = sorted({of[p] for p in node.parents})
+            same = [g for g in parent_gids if groups[g].kind == "op" and groups[g].key[1] == node.op]
+            if same:
+                gid = same[0]
+            elif coarse:
+                gid = gid_for(("op", node.op), node.op, "op")
+            else:
+                gid = gid_for(("op", node.op, tuple(parent_gids)), node.op, "op")
+        groups[gid].members.append(node)
+        groups[gid].note_index(index)
+        of[node] = gid
+    return groups, of
+
+
+def _fold_smallest(groups: list[_Group], of: dict[Any, int], limit: int) -> tuple[list[_Group], dict[Any, int]]:
+    """Keep the ``limit - 1`` largest groups (ties: first seen) and fold the rest into one node."""
+    ranked = sorted(range(len(groups)), key=lambda g: (-len(groups[g].members), g))
+    keep = sorted(ranked[: limit - 1])
+    renumber = {old: new for new, old in enumerate(keep)}
+    kept = [groups[g] for g in keep]
+    rest = _Group(("rest",), "other nodes", "rest")
+    kept.append(rest)
+    rest_gid = len(kept) - 1
+    new_of: dict[Any, int] = {}
+    for node, g in of.items():
+        new = renumber.get(g, rest_gid)
+        new_of[node] = new
+        if new == rest_gid:
+            rest.members.append(node)
+    return kept, new_of
+
+
+def _group_fields(group: _Group) -> list[str]:
+    members = group.members
+    if len(members) == 1 and group.kind != "rest":
+        return node_fields(members[0])
+    fields = [group.title]
+    if group.kind == "label" and group.max_index is not None:
+        shape = tuple(i + 1 for i in group.max_index)
+        fields.append(f"shape {_shape_text(shape)}, {len(members)} entries")
+    elif group.kind == "op" and group.chain:
+        fields.append(f"{len(members)} nodes (chain of {group.chain} {group.title})")
+    else:
+        fields.append(f"{len(members)} nodes")
+    data = [m.data for m in members if isinstance(m.data, float)]
+    grads = [m.grad for m in members if isinstance(m.grad, float)]
+    if data:
+        fields.append(f"data {_num(min(data))}…{_num(max(data))}")
+    if grads and any(g != 0 for g in grads) and all(math.isfinite(g) for g in grads):
+        fields.append(f"grad {_num(min(grads))}…{_num(max(grads))}")
+    return fields
+
+
+def _draw_grouped(dot: Drawing, order: Sequence[Any], rankdir: str, max_nodes: int,
+                  on_path: set[Any]) -> dict[str, Any]:
+    groups, of = _assign_groups(order, coarse=False)
+    level = "structure"
+    if len(groups) > max_nodes:
+        groups, of = _assign_groups(order, coarse=True)
+        level = "operation"
+    if len(groups) > max_nodes:
+        groups, of = _fold_smallest(groups, of, max_nodes)
+        level = "folded"
+    edge_count: dict[tuple[int, int], int] = {}
+    edge_hot: set[tuple[int, int]] = set()
+    for node in order:
+        child = of[node]
+        for parent in node.parents:
+            src = of[parent]
+            if src == child:
+                groups[child].chain += 1
+                continue
+            edge_count[(src, child)] = edge_count.get((src, child), 0) + 1
+            if node in on_path and parent in on_path:
+                edge_hot.add((src, child))
+    hot_groups = {of[n] for n in on_path}
+    for gid, group in enumerate(groups):
+        attrs: dict[str, str] = {"shape": "record"}
+        if gid in hot_groups:
+            attrs.update(color=PATH_COLOR, penwidth="2.5")
+        if len(group.members) > 1:
+            attrs.update(style="filled", fillcolor="gray92")
+        dot.node(f"g{gid}", _record(_group_fields(group), rankdir), **attrs)
+    for (src, dst), count in edge_count.items():
+        attrs = _edge_style((src, dst) in edge_hot)
+        if count > 1:
+            attrs["label"] = f"×{count}"
+        dot.edge(f"g{src}", f"g{dst}", **attrs)
+    return {"shown": len(groups), "edges": len(edge_count), "level": level}

@@ -1,0 +1,241 @@
+"""Building a ``Value`` graph from a formula typed on the command line, safely.
+
+``build("tanh(w*x + b)", {"x": 2, "w": -3, "b": 1})`` parses the text with :mod:`ast` and walks
+the tree against a whitelist -- numbers, variable names, ``+ - * / **``, unary ``-`` and ``+``,
+and calls of the functions in :data:`FUNCTIONS` with one argument. Nothing is ever passed to
+``eval``; anything else (attributes, subscripts, lambdas, comprehensions, strings, keyword
+arguments, unknown functions such as ``__import__``) is refused with a one-line
+:class:`ExpressionError` naming what was refused and where.
+
+The tree is evaluated with an explicit stack, so a deeply nested formula cannot overflow
+Python's call stack, and the input length is capped so the parser itself stays bounded.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .value import Value
+
+#: Function names the formula may call; each is the ``Value`` method of the same name.
+FUNCTIONS = ("abs", "cos", "exp", "log", "relu", "sigmoid", "sin", "softplus", "sqrt", "tanh")
+MAX_LENGTH = 2000
+_BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_UNARY = {ast.USub: "-", ast.UAdd: "+"}
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class ExpressionError(ValueError):
+    """The formula or the variable values were refused; the message is one line naming the problem."""
+
+
+def _where(node: ast.AST, text: str) -> str:
+    segment = ast.get_source_segment(text, node) or type(node).__name__
+    if len(segment) > 40:
+        segment = segment[:37] + "..."
+    return f"{segment!r} at column {getattr(node, 'col_offset', 0) + 1}"
+
+
+_DESCRIPTIONS = {
+    ast.Attribute: "attribute access", ast.Subscript: "subscript", ast.Lambda: "lambda",
+    ast.Compare: "comparison", ast.BoolOp: "boolean operator", ast.IfExp: "conditional expression",
+    ast.ListComp: "comprehension", ast.SetComp: "comprehension", ast.DictComp: "comprehension",
+    ast.GeneratorExp: "generator expression", ast.List: "list", ast.Tuple: "tuple", ast.Dict: "dict",
+    ast.Set: "set", ast.Starred: "starred expression", ast.NamedExpr: "assignment expression",
+    ast.JoinedStr: "f-string", ast.Await: "await", ast.Yield: "yield", ast.YieldFrom: "yield",
+    ast.Slice: "slice",
+}
+
+
+def _refuse(node: ast.AST, text: str, what: str | None = None) -> ExpressionError:
+    kind = what or _DESCRIPTIONS.get(type(node), f"{type(node).__name__} syntax")
+    return ExpressionError(f"refused {kind}: {_where(node, text)}")
+
+
+def _check_name(node: ast.Name, text: str) -> None:
+    if not _NAME.match(node.id):
+        raise _refuse(node, text, f"name {node.id!r} (variable names start with a letter and use letters, "
+                                  "digits and _)")
+    if node.id in FUNCTIONS:
+        raise _refuse(node, text, f"bare function name {node.id!r} (call it: {node.id}(...))")
+
+
+def _check_call(node: ast.Call, text: str) -> None:
+    if not isinstance(node.func, ast.Name):
+        raise _refuse(node, text, "call of something that is not a plain function name")
+    name = node.func.id
+    if name not in FUNCTIONS:
+        raise _refuse(node, text, f"call to {name!r} (allowed functions: {', '.join(FUNCTIONS)})")
+    if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+        raise _refuse(node, text, f"call to {name}() with other than one positional argument")
+
+
+def parse(text: str) -> ast.Expression:
+    """Parse ``text`` and check every node against the whitelist; return the checked tree.
+
+    Raises :class:`ExpressionError` (one line) for syntax errors, over-long input, and anything
+    outside the whitelist.
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"the expression must be text, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"refused expression of {len(text)} characters (at most {MAX_LENGTH})")
+    if not text.strip():
+        raise ExpressionError("the expression is empty")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"cannot parse the expression: {exc.msg} at column {exc.offset or 0}") from None
+    except (RecursionError, MemoryError, ValueError) as exc:  # nesting too deep, NUL bytes
+        raise ExpressionError(f"cannot parse the expression: {type(exc).__name__}") from None
+    text = text.strip()
+    callee = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        if id(node) in callee and isinstance(node, ast.Name):
+            continue  # a function name, checked with its call
+        if isinstance(node, (ast.Expression, ast.Load)) or type(node) in _BINARY or type(node) in _UNARY:
+            continue
+        if isinstance(node, ast.BinOp):
+            if type(node.op) not in _BINARY:
+                raise _refuse(node, text, f"operator {type(node.op).__name__}")
+        elif isinstance(node, ast.UnaryOp):
+            if type(node.op) not in _UNARY:
+                raise _refuse(node, text, f"operator {type(node.op).__name__}")
+        elif isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise _refuse(node, text, f"constant of type {type(node.value).__name__}")
+        elif isinstance(node, ast.Name):
+            _check_name(node, text)
+        elif isinstance(node, ast.Call):
+            _check_call(node, text)
+        else:
+            raise _refuse(node, text)
+    return tree
+
+
+def variables(tree: ast.Expression) -> list[str]:
+    """The variable names used in a checked tree, sorted (function names excluded)."""
+    calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in calls})
+
+
+def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, float]:
+    """``["x=2", "w=-3"]`` -> ``{"x": 2.0, "w": -3.0}``; malformed items are named in the error."""
+    values: dict[str, float] = {}
+    for item in items:
+        name, sep, number = item.partition("=")
+        name, number = name.strip(), number.strip()
+        if not sep or not name:
+            raise ExpressionError(f"cannot read {item!r}: write NAME=NUMBER, e.g. x=2")
+        if not _NAME.match(name) or name in FUNCTIONS:
+            raise ExpressionError(f"cannot read {item!r}: {name!r} is not a usable variable name")
+        try:
+            value = float(number)
+        except ValueError:
+            raise ExpressionError(f"cannot read {item!r}: {number!r} is not a number") from None
+        if name in values:
+            raise ExpressionError(f"{name!r} is given twice")
+        values[name] = value
+    return values
+
+
+def _apply(op: type, a: Any, b: Any) -> Any:
+    if op is ast.Add:
+        return a + b
+    if op is ast.Sub:
+        return a - b
+    if op is ast.Mult:
+        return a * b
+    if op is ast.Div:
+        return a / b
+    return a**b  # ast.Pow: a number exponent stays a number, so x ** 2 uses the power rule
+
+
+def _constant(value: int | float, node: ast.AST, text: str) -> float:
+    try:
+        number = float(value)
+    except OverflowError:
+        raise _refuse(node, text, "number too large for a float") from None
+    return number
+
+
+def _evaluate(tree: ast.Expression, text: str, leaves: Mapping[str, Value]) -> Any:
+    """Post-order evaluation with an explicit stack (no recursion)."""
+    results: dict[int, Any] = {}
+    stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
+    while stack:
+        node, ready = stack.pop()
+        if not ready:
+            stack.append((node, True))
+            for child in _operands(node):
+                stack.append((child, False))
+            continue
+        results[id(node)] = _value_of(node, results, text, leaves)
+    result = results[id(tree.body)]
+    return result if isinstance(result, Value) else Value(result)
+
+
+def _operands(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.BinOp):
+        return [node.right, node.left]
+    if isinstance(node, ast.UnaryOp):
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        return [node.args[0]]
+    return []
+
+
+def _value_of(node: ast.AST, results: dict[int, Any], text: str, leaves: Mapping[str, Value]) -> Any:
+    try:
+        if isinstance(node, ast.Constant):
+            return _constant(node.value, node, text)
+        if isinstance(node, ast.Name):
+            return leaves[node.id]
+        if isinstance(node, ast.UnaryOp):
+            operand = results[id(node.operand)]
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.BinOp):
+            result = _apply(type(node.op), results[id(node.left)], results[id(node.right)])
+            if isinstance(result, complex):  # number ** fraction with a negative base
+                raise ExpressionError(f"cannot evaluate {_where(node, text)}: the result is not a real number")
+            return result
+        if isinstance(node, ast.Call):
+            argument = results[id(node.args[0])]
+            argument = argument if isinstance(argument, Value) else Value(argument)
+            return getattr(argument, node.func.id)()
+    except ExpressionError:
+        raise
+    except ZeroDivisionError:
+        raise ExpressionError(f"division by zero in {_where(node, text)}") from None
+    except OverflowError:
+        raise ExpressionError(f"cannot evaluate {_where(node, text)}: the result overflows a float") from None
+    except (ValueError, TypeError) as exc:
+        raise ExpressionError(f"cannot evaluate {_where(node, text)}: {exc}") from None
+    raise _refuse(node, text)  # unreachable after parse(); kept as a guard
+
+
+def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+    """Build the graph of ``text`` with the given variable values; return ``(root, {name: leaf Value})``.
+
+    Every variable must have a value and every value must belong to a variable of the formula;
+    both mistakes are named in the :class:`ExpressionError`. The leaves are labelled with their
+    names; the root is labelled ``"out"`` unless a variable has that name.
+    """
+    tree = parse(text)
+    names = variables(tree)
+    missing = [n for n in names if n not in values]
+    unknown = sorted(n for n in values if n not in names)
+    if missing:
+        hint = " ".join(f"{n}=..." for n in missing)
+        raise ExpressionError(f"missing value for {', '.join(map(repr, missing))}: add --set {hint}")
+    if unknown:
+        raise ExpressionError(f"unknown variable {', '.join(map(repr, unknown))}: the expression uses "
+                              f"{', '.join(names) or 'no variables'}")
+    leaves = {name: Value(values[name], label=name) for name in names}
+    root = _evaluate(tree, text.strip(), leaves)
+    if not root.label and "out" not in leaves:
+        root.label = "out"
+    return root, leaves
