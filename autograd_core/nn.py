@@ -1,0 +1,570 @@
+"""Neural-network building blocks on both engines: modules, activations, losses.
+
+Two model families share one :class:`Module` interface (``parameters()``, ``zero_grad()``,
+``__call__``):
+
+* **scalar** (:class:`Neuron`, :class:`Layer`, :class:`MLP`) on :class:`~autograd_core.Value` — the
+  teaching model: every weight is its own graph node, and the seed's Eq. 9,
+  ``z_i = Σ_j w_ij x_j + b_i``, is built literally, one sample at a time;
+* **vectorized** (:class:`Linear`, :class:`TensorMLP`) on :class:`~autograd_core.Tensor` — the same
+  layer for a whole batch at once.
+
+**Layout.** Data is one sample per *row*, ``X`` of shape ``(m, n)``, as in numpy, scikit-learn and
+PyTorch. Each layer's weight is stored exactly as the seed writes it — ``W`` of shape ``(p, n)``
+(outputs × inputs, Eq. 6b) and ``b`` of shape ``(p,)`` — and :class:`Linear` computes
+``Z = X Wᵀ + b``, which is the transpose of the seed's ``Z = W X + B`` (Eq. 5, samples as columns).
+So ``W.grad`` is the seed's ``∇_W L`` (Eq. 29) with no conversion; only the data and the
+per-layer activations are transposed when compared with the closed forms.
+
+**Losses** average per-sample losses as Eq. 26 does, ``L = (1/m) Σ_k L^(k)``; each has a numpy
+twin with its gradient in :mod:`autograd_core.closed_form`. They accept the model's output on
+either engine: a ``Tensor`` of shape ``(m, k)``, or a list of ``Value`` scores (one per sample)
+or of lists of ``Value`` (``k`` per sample).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .value import Value
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "MLP",
+    "Layer",
+    "Linear",
+    "Module",
+    "Neuron",
+    "TensorMLP",
+    "activate",
+    "hinge_loss",
+    "loss_function",
+    "loss_name",
+    "mse_loss",
+    "relu",
+    "sigmoid",
+    "softmax_cross_entropy_loss",
+    "tanh",
+]
+
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
+"""Names accepted wherever an activation is chosen (the names of ``closed_form.ACTIVATIONS``)."""
+
+LOSSES = ("mse", "hinge", "softmax_cross_entropy")
+"""Names of the losses, as :func:`autograd_core.training.fit` and ``closed_form`` know them."""
+
+
+def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _check_activation(name: str) -> str:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}")
+    return name
+
+
+# --- activations -------------------------------------------------------------------------------
+def activate(x: Any, name: str) -> Any:
+    """Apply the activation ``name`` to a ``Value``, a ``Tensor``, or a list of ``Value``.
+
+    The derivative comes from the engine's table (:mod:`autograd_core.ops`), not from here.
+    """
+    _check_activation(name)
+    if name == "identity":
+        return x
+    if isinstance(x, (list, tuple)):
+        return [getattr(v, name)() for v in x]
+    return getattr(x, name)()
+
+
+def tanh(x: Any) -> Any:
+    """Hyperbolic tangent of a ``Value``, ``Tensor`` or list of ``Value``."""
+    return activate(x, "tanh")
+
+
+def relu(x: Any) -> Any:
+    """max(x, 0) of a ``Value``, ``Tensor`` or list of ``Value`` (derivative 0 at 0)."""
+    return activate(x, "relu")
+
+
+def sigmoid(x: Any) -> Any:
+    """1 / (1 + e^-x) of a ``Value``, ``Tensor`` or list of ``Value``."""
+    return activate(x, "sigmoid")
+
+
+# --- modules -----------------------------------------------------------------------------------
+class Module:
+    """Base of every model: its trainable parameters, their gradients reset, and a call.
+
+    Subclasses implement ``forward`` and list their parameters in ``parameters()``.
+    """
+
+    def parameters(self) -> list[Any]:
+        """The trainable leaves (``Value`` or ``Tensor``), in a fixed order."""
+        return []
+
+    def zero_grad(self) -> None:
+        """Reset every parameter's gradient (``0.0`` for a ``Value``, ``None`` for a ``Tensor``).
+
+        ``backward()`` *adds* into leaf gradients, so call this before each backward pass.
+        """
+        for p in self.parameters():
+            p.grad = 0.0 if isinstance(p, Value) else None
+
+    def forward(self, x: Any) -> Any:
+        raise NotImplementedError
+
+    def __call__(self, x: Any) -> Any:
+        return self.forward(x)
+
+    def n_parameters(self) -> int:
+        """The number of scalar parameters."""
+        return sum(int(np.size(p.data)) for p in self.parameters())
+
+
+class Neuron(Module):
+    """One unit of the seed's Eq. 9 on ``Value``: ``activation(Σ_j w_j x_j + b)``.
+
+    Weights start uniform in [-1, 1] (micrograd's choice, which its moons demo is tuned for);
+    the bias starts at 0.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "relu",
+        *,
+        seed: int | np.random.Generator | None = None,
+        label: str = "",
+    ) -> None:
+        self.activation = _check_activation(activation)
+        rng = _rng(seed)
+        self.w = [Value(float(v), label=f"{label}w[{j}]") for j, v in enumerate(rng.uniform(-1.0, 1.0, nin))]
+        self.b = Value(0.0, label=f"{label}b")
+
+    @property
+    def nin(self) -> int:
+        return len(self.w)
+
+    def forward(self, x: Sequence[Value | float]) -> Value:
+        _check_features(len(x), self.nin, "Neuron")
+        z = self.b
+        for w, xj in zip(self.w, x, strict=True):
+            z = z + w * xj
+        return activate(z, self.activation)
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same input: one row of the seed's ``W`` per neuron."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "relu",
+        *,
+        seed: int | np.random.Generator | None = None,
+        label: str = "",
+    ) -> None:
+        rng = _rng(seed)
+        self.activation = _check_activation(activation)
+        self.neurons = [Neuron(nin, activation, seed=rng, label=f"{label}[{i}]") for i in range(nout)]
+        for i, neuron in enumerate(self.neurons):  # entries named as the seed names them: W[i,j], b[i]
+            for j, w in enumerate(neuron.w):
+                w.label = f"{label}W[{i},{j}]"
+            neuron.b.label = f"{label}b[{i}]"
+
+    @property
+    def nin(self) -> int:
+        return self.neurons[0].nin
+
+    @property
+    def nout(self) -> int:
+        return len(self.neurons)
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value]:
+        _check_features(len(x), self.nin, "Layer")
+        return [n(x) for n in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def weight(self) -> np.ndarray:
+        """``W`` as a float array of shape ``(nout, nin)`` — the seed's ``p × n`` (Eq. 6b)."""
+        return np.array([[w.data for w in n.w] for n in self.neurons])
+
+    def bias(self) -> np.ndarray:
+        return np.array([n.b.data for n in self.neurons])
+
+    def weight_grad(self) -> np.ndarray:
+        """``∇_W L`` (same shape as ``W``, Eq. 16/29) read off the ``Value`` leaves."""
+        return np.array([[w.grad for w in n.w] for n in self.neurons], dtype=float)
+
+    def bias_grad(self) -> np.ndarray:
+        return np.array([n.b.grad for n in self.neurons], dtype=float)
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class _MLPArrays:
+    """What the in-training gradient check needs from an MLP, on either engine."""
+
+    layers: list[Any]
+    activation: str
+
+    def weights(self) -> list[np.ndarray]:
+        """Each layer's ``W`` (shape ``p_l × n_l``, the seed's orientation) as a float array."""
+        return [layer.weight() for layer in self.layers]
+
+    def biases(self) -> list[np.ndarray]:
+        """Each layer's ``b`` (shape ``(p_l,)``) as a float array."""
+        return [layer.bias() for layer in self.layers]
+
+    def weight_grads(self) -> list[np.ndarray]:
+        return [layer.weight_grad() for layer in self.layers]
+
+    def bias_grads(self) -> list[np.ndarray]:
+        return [layer.bias_grad() for layer in self.layers]
+
+    @property
+    def nin(self) -> int:
+        return self.layers[0].nin
+
+    @property
+    def nout(self) -> int:
+        return self.layers[-1].nout
+
+    @property
+    def sizes(self) -> list[int]:
+        return [self.nin, *(layer.nout for layer in self.layers)]
+
+
+class MLP(_MLPArrays, Module):
+    """A multilayer perceptron on ``Value`` (micrograd's model): hidden layers use ``activation``,
+    the output layer is linear (scores, not probabilities).
+
+    ``MLP(2, [16, 16, 1])`` is the 2-16-16-1 network of the moons demo. Calling it on one sample
+    (a sequence of ``nin`` numbers) returns a ``Value`` when the output layer has one unit, else a
+    list of ``nout`` ``Value``.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "relu",
+        *,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        _check_sizes(nin, nouts)
+        rng = _rng(seed)
+        self.activation = _check_activation(activation)
+        sizes = [nin, *nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation if i < len(nouts) - 1 else "identity", seed=rng, label=f"{i + 1}.")
+            for i in range(len(nouts))
+        ]
+
+    def forward(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        _check_features(len(x), self.nin, "MLP")
+        for layer in self.layers:
+            x = layer(x)
+        return x[0] if len(x) == 1 else x
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def scores(self, X: np.ndarray) -> list[Value] | list[list[Value]]:
+        """The model's output for every row of ``X`` (shape ``(m, nin)``): one graph per sample."""
+        X = _as_rows(X, self.nin, "MLP")
+        return [self(list(map(float, row))) for row in X]
+
+    def __repr__(self) -> str:
+        return f"MLP({'-'.join(map(str, self.sizes))}, activation={self.activation!r}, engine=Value)"
+
+
+class Linear(Module):
+    """The seed's layer on ``Tensor`` for a batch of row samples: ``Z = X Wᵀ + b``.
+
+    ``W`` has shape ``(out_features, in_features)`` (the seed's ``p × n``) and ``b`` shape
+    ``(out_features,)``; both start uniform in ``±1/√in_features`` (PyTorch's default bound),
+    which keeps the pre-activations of order one whatever the width. Because samples are rows,
+    ``Z`` here is the transpose of the seed's ``Z = W X + B`` (Eq. 5) and ``W.grad`` equals the
+    seed's ``∇_W L = (1/m)(∇_Z L) Xᵀ`` (Eq. 29) in the seed's orientation.
+    """
+
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        *,
+        seed: int | np.random.Generator | None = None,
+        label: str = "",
+    ) -> None:
+        from .tensor import Tensor
+
+        _check_sizes(in_features, [out_features])
+        rng = _rng(seed)
+        bound = 1.0 / math.sqrt(in_features)
+        self.W = Tensor(rng.uniform(-bound, bound, (out_features, in_features)), requires_grad=True, label=f"{label}W")
+        self.b = Tensor(rng.uniform(-bound, bound, out_features), requires_grad=True, label=f"{label}b")
+
+    @property
+    def nin(self) -> int:
+        return int(self.W.shape[1])
+
+    @property
+    def nout(self) -> int:
+        return int(self.W.shape[0])
+
+    def forward(self, X: Any) -> Any:
+        from .tensor import Tensor
+
+        if not isinstance(X, Tensor):
+            X = Tensor(_as_rows(X, self.nin, "Linear"))
+        elif X.ndim != 2 or X.shape[1] != self.nin:
+            _check_features(X.shape[-1] if X.ndim else 0, self.nin, "Linear", shape=X.shape)
+        return X @ self.W.T + self.b
+
+    def parameters(self) -> list[Any]:
+        return [self.W, self.b]
+
+    def weight(self) -> np.ndarray:
+        return np.array(self.W.data, dtype=float)
+
+    def bias(self) -> np.ndarray:
+        return np.array(self.b.data, dtype=float)
+
+    def weight_grad(self) -> np.ndarray:
+        return _grad_array(self.W)
+
+    def bias_grad(self) -> np.ndarray:
+        return _grad_array(self.b)
+
+    def __repr__(self) -> str:
+        return f"Linear({self.nin}, {self.nout})"
+
+
+class TensorMLP(_MLPArrays, Module):
+    """A multilayer perceptron on ``Tensor``: ``Linear`` layers, ``activation`` between them, a
+    linear output layer. ``TensorMLP(64, [32, 10])`` maps a batch ``(m, 64)`` to scores ``(m, 10)``.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "tanh",
+        *,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        _check_sizes(nin, nouts)
+        rng = _rng(seed)
+        self.activation = _check_activation(activation)
+        sizes = [nin, *nouts]
+        self.layers = [Linear(sizes[i], sizes[i + 1], seed=rng, label=f"{i + 1}.") for i in range(len(nouts))]
+
+    def forward(self, X: Any) -> Any:
+        for i, layer in enumerate(self.layers):
+            X = layer(X)
+            if i < len(self.layers) - 1:
+                X = activate(X, self.activation)
+        return X
+
+    def parameters(self) -> list[Any]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    def scores(self, X: np.ndarray) -> Any:
+        """The model's output for the batch ``X`` (shape ``(m, nin)``): a ``Tensor`` ``(m, nout)``."""
+        return self(_as_rows(X, self.nin, "TensorMLP"))
+
+    def __repr__(self) -> str:
+        return f"TensorMLP({'-'.join(map(str, self.sizes))}, activation={self.activation!r}, engine=Tensor)"
+
+
+# --- losses ------------------------------------------------------------------------------------
+def mse_loss(scores: Any, targets: Any) -> Any:
+    """Mean squared error over **all** entries, ``L = (1/(m q)) Σ_k Σ_i (s_i^(k) - t_i^(k))²`` —
+    PyTorch's ``MSELoss()`` and ``closed_form.mse_loss``; for one output (q = 1) it is Eq. 26 with
+    ``L^(k) = (s^(k) - t^(k))²``. ``targets`` has the scores' shape: ``(m,)`` for one output, or ``(m, q)``.
+    """
+    scores, t = _scores_and_targets(scores, targets, "mse_loss")
+    if _is_tensor(scores):
+        return ((scores - t) ** 2).mean()
+    return _mean([(s - ti) ** 2 for row, trow in zip(scores, t, strict=True) for s, ti in zip(row, trow, strict=True)])
+
+
+def hinge_loss(scores: Any, labels: Any) -> Any:
+    """Hinge (max-margin) loss for labels ±1 and one score per sample:
+    ``L = (1/m) Σ_k max(0, 1 - y^(k) s^(k))`` — the loss of micrograd's moons demo.
+    """
+    y = _check_labels_pm1(labels)
+    scores, _ = _scores_and_targets(scores, y.astype(float), "hinge_loss")
+    if _is_tensor(scores):
+        if scores.ndim == 2 and scores.shape[1] != 1:
+            raise ValueError(f"hinge_loss: needs one score per sample, got scores of shape {scores.shape}")
+        s = scores.reshape(y.shape[0])
+        return (1.0 - s * y.astype(float)).relu().mean()
+    return _mean([(1.0 - row[0] * float(yk)).relu() for row, yk in zip(scores, y, strict=True)])
+
+
+def softmax_cross_entropy_loss(scores: Any, labels: Any) -> Any:
+    """Softmax cross-entropy for integer labels ``0..k-1``:
+    ``L = (1/m) Σ_k (log Σ_i exp s_i^(k) - s_{y_k}^(k))``.
+
+    The log-sum-exp subtracts each row's maximum first (a constant, so the gradient is
+    unchanged) and never overflows.
+    """
+    if _is_tensor(scores):
+        m, k = _tensor_shape2(scores, "softmax_cross_entropy_loss")
+        y = _check_class_labels(labels, k, m)
+        shift = np.max(np.asarray(scores.data), axis=1, keepdims=True)
+        shifted = scores - shift
+        log_norm = shifted.exp().sum(axis=1).log()
+        picked = (shifted * _one_hot(y, k)).sum(axis=1)
+        return (log_norm - picked).mean()
+    rows = [_as_list(r) for r in scores]
+    k = len(rows[0]) if rows else 0
+    y = _check_class_labels(labels, k, len(rows))
+    losses = []
+    for row, yk in zip(rows, y, strict=True):
+        shift = max(v.data for v in row)
+        shifted = [v - shift for v in row]
+        losses.append(_sum(v.exp() for v in shifted).log() - shifted[int(yk)])
+    return _mean(losses)
+
+
+_LOSS_FUNCTIONS = {"mse": mse_loss, "hinge": hinge_loss, "softmax_cross_entropy": softmax_cross_entropy_loss}
+_LOSS_ALIASES = {"cross_entropy": "softmax_cross_entropy", "ce": "softmax_cross_entropy"}
+
+
+def loss_name(name: str) -> str:
+    """The canonical name (one of :data:`LOSSES`) of ``name``; ``"cross_entropy"`` is accepted too."""
+    name = _LOSS_ALIASES.get(name, name)
+    if name not in _LOSS_FUNCTIONS:
+        raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")
+    return name
+
+
+def loss_function(name: str) -> Any:
+    """The loss called ``name`` (one of :data:`LOSSES`)."""
+    name = _LOSS_ALIASES.get(name, name)
+    if name not in _LOSS_FUNCTIONS:
+        raise ValueError(f"unknown loss {name!r}; expected one of {', '.join(LOSSES)}")
+    return _LOSS_FUNCTIONS[name]
+
+
+# --- helpers -----------------------------------------------------------------------------------
+def _is_tensor(x: Any) -> bool:
+    return type(x).__name__ == "Tensor" and hasattr(x, "backward")
+
+
+def _grad_array(t: Any) -> np.ndarray:
+    g = t.grad
+    return np.zeros(np.shape(t.data)) if g is None else np.array(g, dtype=float)
+
+
+def _sum(terms: Iterator[Value] | list[Value]) -> Value:
+    total: Value | None = None
+    for t in terms:
+        total = t if total is None else total + t
+    if total is None:
+        raise ValueError("cannot sum an empty batch")
+    return total
+
+
+def _mean(terms: list[Value]) -> Value:
+    if not terms:
+        raise ValueError("a loss needs at least one sample, got an empty batch")
+    return _sum(terms) * (1.0 / len(terms))
+
+
+def _as_list(row: Any) -> list[Value]:
+    return list(row) if isinstance(row, (list, tuple)) else [row]
+
+
+def _tensor_shape2(scores: Any, where: str) -> tuple[int, int]:
+    if scores.ndim != 2:
+        raise ValueError(f"{where}: scores must have shape (samples, classes), got {scores.shape}")
+    return int(scores.shape[0]), int(scores.shape[1])
+
+
+def _scores_and_targets(scores: Any, targets: Any, where: str) -> tuple[Any, np.ndarray]:
+    """Targets as a float array of the scores' shape (``(m,)`` scores count as ``(m, 1)``)."""
+    t = np.asarray(targets, dtype=float)
+    if _is_tensor(scores):
+        shape = tuple(scores.shape)
+        if t.shape != shape and not (t.ndim == 1 and shape == (t.shape[0], 1)):
+            raise ValueError(f"{where}: targets of shape {t.shape} do not match scores of shape {shape}")
+        return scores, t.reshape(shape)
+    rows = [_as_list(r) for r in scores]
+    k = len(rows[0]) if rows else 0
+    t2 = t.reshape(len(rows), 1) if t.ndim == 1 else t
+    if t2.shape != (len(rows), k):
+        raise ValueError(f"{where}: targets of shape {t.shape} do not match {len(rows)} samples with {k} scores each")
+    return rows, t2
+
+
+def _check_labels_pm1(labels: Any) -> np.ndarray:
+    y = np.asarray(labels)
+    bad = ~np.isin(y, (-1, 1))
+    if y.ndim != 1 or bad.any():
+        found = np.unique(y[bad]) if y.ndim == 1 else y.shape
+        raise ValueError(f"hinge loss: labels must be -1 or +1 (a 1-D array), got {found}")
+    return y.astype(np.int64)
+
+
+def _check_class_labels(labels: Any, k: int, m: int) -> np.ndarray:
+    y = np.asarray(labels)
+    if y.shape != (m,):
+        raise ValueError(f"cross-entropy: expected {m} labels (one per sample), got labels of shape {y.shape}")
+    if not (np.issubdtype(y.dtype, np.integer) or (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y)))):
+        raise ValueError(f"cross-entropy: labels must be integers in [0, {k}), got dtype {y.dtype}")
+    if m and (y.min() < 0 or y.max() >= k):
+        raise ValueError(
+            f"cross-entropy: labels must be integers in [0, {k}) for {k} classes, "
+            f"got values from {y.min()} to {y.max()}"
+        )
+    return y.astype(np.int64)
+
+
+def _one_hot(y: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros((y.size, k))
+    out[np.arange(y.size), y] = 1.0
+    return out
+
+
+def _check_sizes(nin: int, nouts: Sequence[int]) -> None:
+    sizes = [nin, *nouts]
+    if not nouts or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in sizes):
+        raise ValueError(f"layer sizes must be positive integers, got nin={nin!r}, nouts={list(nouts)!r}")
+
+
+def _check_features(actual: int, expected: int, where: str, *, shape: Any = None) -> None:
+    if actual != expected:
+        got = f"{actual}" + (f" (input of shape {tuple(shape)})" if shape is not None else "")
+        raise ValueError(f"{where}: expected {expected} features per sample, got {got}")
+
+
+def _as_rows(X: Any, nin: int, where: str) -> np.ndarray:
+    """``X`` as a float array of shape ``(m, nin)``; one sample of ``nin`` features counts as m = 1."""
+    arr = np.asarray(X, dtype=float)
+    if arr.ndim == 1 and arr.shape[0] == nin:
+        arr = arr.reshape(1, nin)
+    if arr.ndim != 2:
+        raise ValueError(f"{where}: expected samples as rows, shape (m, {nin}), got an array of shape {arr.shape}")
+    _check_features(arr.shape[1], nin, where, shape=arr.shape)
+    return arr
