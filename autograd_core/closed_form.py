@@ -288,7 +288,7 @@ def per_sample_softmax_ce(Z: Any, labels: Any) -> LossGrad:
     onehot = _one_hot(y, Z2.shape[0])
     value = lse - (Z2 * onehot).sum(axis=0)
     grad = softmax(Z2) - onehot
-    return LossGrad(value, grad[:, 0] if single else grad)
+    return LossGrad(value[0], grad[:, 0]) if single else LossGrad(value, grad)
 
 
 # --- classic identities (issue 5), each with its source -------------------------------------------
