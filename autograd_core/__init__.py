@@ -4,8 +4,21 @@ the matrix derivatives of Wu Xiaojian's "Notes on Matrix Derivative in Neural Ne
 The public API is re-exported here; nothing is defined in this file.
 """
 
+from . import closed_form
+from .arrays import grads, values
 from .graph import backward_steps, topological_order
+from .layout import derivative, gradient, jacobian_of
 from .value import Value
 
-__all__ = ["Value", "backward_steps", "topological_order"]
+__all__ = [
+    "Value",
+    "backward_steps",
+    "closed_form",
+    "derivative",
+    "gradient",
+    "grads",
+    "jacobian_of",
+    "topological_order",
+    "values",
+]
 __version__ = "0.1.0"
