@@ -8,16 +8,21 @@ from . import closed_form
 from .arrays import grads, values
 from .graph import backward_steps, topological_order
 from .layout import derivative, gradient, jacobian_of
+from .tensor import Tensor, concatenate, einsum, stack
 from .value import Value
 
 __all__ = [
+    "Tensor",
     "Value",
     "backward_steps",
     "closed_form",
+    "concatenate",
     "derivative",
+    "einsum",
     "gradient",
     "grads",
     "jacobian_of",
+    "stack",
     "topological_order",
     "values",
 ]
