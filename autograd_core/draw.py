@@ -239,6 +239,18 @@ def draw(
     return dot
 
 
+def render(root: Any, path: str | os.PathLike[str], *, renderer: str | None = None,
+           timeout: float = _render.DEFAULT_TIMEOUT, **options: Any) -> _render.Rendered:
+    """Draw ``root`` (or take a ready :class:`Drawing`) and write it to ``path``: svg, png, pdf by extension.
+
+    ``options`` go to :func:`draw`. Uses Graphviz's ``dot`` when on ``PATH``, else ``graphviz-pure``
+    (or ``renderer="dot"`` / ``"graphviz-pure"``); returns the path and the renderer used. ``.dot``
+    writes the DOT source, which needs no renderer at all.
+    """
+    drawing = root if isinstance(root, graphviz.Digraph) else draw(root, **options)
+    return _render.render_source(drawing.source, path, renderer, timeout)
+
+
 def _step_caption(step: Step) -> str:
     child, parent = describe(step.child), describe(step.parent)
     return (f"step {step.index + 1}: {child} passes {summarize(step.upstream)} × {summarize(step.local)} "

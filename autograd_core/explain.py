@@ -292,7 +292,9 @@ def _route(nodes: Sequence[Any], keep_at_most: int = 14) -> str:
 def _product(path: PathTerm) -> str:
     if path.value is None:
         return ""
-    factors = [_fraction(v) for v in path.locals if v != 1.0]
+    # The first local is ∂(first operation)/∂leaf, usually another input's data: a plain number.
+    # The later ones are the graph's structure, where 1/m (Eq. 26) and 1/2 read better as fractions.
+    factors = [summarize(v) if i == 0 else _fraction(v) for i, v in enumerate(path.locals) if v != 1.0]
     return f":  {' × '.join(factors) or '1'} = {summarize(path.value)}"
 
 

@@ -1,0 +1,181 @@
+"""``autograd-core graph``: build a graph from a formula (or a seed example), print gradients, draw it.
+
+    autograd-core graph "tanh(w*x + b)" --set x=2 w=-3 b=1 -o neuron.svg
+    autograd-core graph --example layer -o layer.svg          # the seed's single datum, p=2, n=3 (Eq. 8-9)
+    autograd-core graph --example batch --explain "W[0,1]"    # Eq. 27 term by term
+
+The formula is parsed by :mod:`autograd_core.expression` (an ``ast`` whitelist, never ``eval``).
+Errors are one line on stderr with a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .draw import DEFAULT_MAX_NODES, describe, draw
+from .expression import ExpressionError, build, parse_assignments
+from .graph import topological_order
+from .render import RendererNotFound, RenderError
+from .value import Value
+
+EXAMPLES = ("neuron", "layer", "batch")
+
+
+def _values(array: Any, name: str) -> np.ndarray:
+    out = np.empty(np.shape(array), dtype=object)
+    for index in np.ndindex(out.shape):
+        out[index] = Value(float(np.asarray(array)[index]), label=f"{name}[{','.join(map(str, index))}]")
+    return out
+
+
+def layer_graph(p: int = 2, n: int = 3, m: int = 4, seed: int = 0) -> tuple[Value, dict[str, Value]]:
+    """The seed's batch layer as a scalar graph: ``Z = W X + B`` (Eq. 25), ``L = (1/m) Σ_k L(k)`` (Eq. 26).
+
+    ``L(k) = ½ Σ_i (z[i,k] - Y[i,k])²`` with fixed targets ``Y`` (constants). Nodes are labelled
+    ``W[i,j]``, ``X[j,k]``, ``b[i]``, ``z[i,k]``, ``L(k)`` and ``L``, zero-based, so drawings group
+    by stem and :func:`~autograd_core.explain.explain` names every factor. Returns ``(L, leaves)``.
+    """
+    rng = np.random.default_rng(seed)
+    W = _values(np.round(rng.normal(size=(p, n)), 2), "W")
+    X = _values(np.round(rng.normal(size=(n, m)), 2), "X")
+    b = np.array([Value(float(v), label=f"b[{i}]") for i, v in enumerate(np.round(rng.normal(size=p), 2))],
+                 dtype=object)
+    Y = np.round(rng.normal(size=(p, m)), 2)
+    Z = W @ X + b[:, None]
+    for (i, k), z in np.ndenumerate(Z):
+        z.label = f"z[{i},{k}]"
+    per_sample = []
+    for k in range(m):
+        loss = sum(((Z[i, k] - Y[i, k]) ** 2 for i in range(p)), Value(0.0)) * 0.5
+        loss.label = f"L({k})"
+        per_sample.append(loss)
+    L = per_sample[0] if m == 1 else sum(per_sample[1:], per_sample[0]) / m
+    L.label = "L"
+    leaves = {v.label: v for v in (*W.flat, *X.flat, *b)}
+    return L, leaves
+
+
+def single_datum_graph() -> tuple[Value, dict[str, Value]]:
+    """The seed's single datum (Section 3.1, Eq. 8-9) with p=2, n=3: ``z = W x + b``, ``L = ½ Σ_i (z_i - y_i)²``."""
+    W = _values(np.array([[0.5, -1.0, 0.25], [1.5, 0.2, -0.3]]), "W")
+    x = np.array([Value(v, label=f"x[{j}]") for j, v in enumerate((1.0, 2.0, -1.0))], dtype=object)
+    b = np.array([Value(v, label=f"b[{i}]") for i, v in enumerate((0.1, -0.2))], dtype=object)
+    z = W @ x + b
+    for i, zi in enumerate(z):
+        zi.label = f"z[{i}]"
+    L = ((z[0] - 0.0) ** 2 + (z[1] - 1.0) ** 2) * 0.5
+    L.label = "L"
+    return L, {v.label: v for v in (*W.flat, *x, *b)}
+
+
+def neuron_graph() -> tuple[Value, dict[str, Value]]:
+    """The README's neuron ``tanh(w*x + b)`` at x=2, w=-3, b=1."""
+    return build("tanh(w*x + b)", {"x": 2.0, "w": -3.0, "b": 1.0})
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``graph`` subcommand's options."""
+    parser.add_argument("expression", nargs="?", help='a formula such as "tanh(w*x + b)"')
+    parser.add_argument("--set", dest="assignments", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+                        help="variable values, e.g. --set x=2 w=-3 b=1")
+    parser.add_argument("--example", choices=EXAMPLES,
+                        help="a built-in graph instead of a formula: the neuron, the seed's single-datum layer "
+                        "(p=2, n=3) or its batch layer (p=2, n=3, m=4)")
+    parser.add_argument("-o", "--output", help="write the drawing here: .svg, .png, .pdf (or .dot for the source)")
+    parser.add_argument("--highlight", metavar="NAME", help="colour every path from this input to the output")
+    parser.add_argument("--explain", metavar="NAME", help="print the chain-rule ledger of this input's gradient")
+    parser.add_argument("--frames", metavar="DIR", help="save the backward pass step by step (SVGs + index.html)")
+    parser.add_argument("--no-local", action="store_true", help="do not write local derivatives on the edges")
+    parser.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"), help="layout direction")
+    parser.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES,
+                        help=f"group nodes by label stem beyond this many (default {DEFAULT_MAX_NODES})")
+    parser.add_argument("--renderer", choices=("auto", "dot", "graphviz-pure"), default="auto",
+                        help="auto: Graphviz's dot when on PATH, else graphviz-pure")
+
+
+def _build(args: argparse.Namespace) -> tuple[Value, dict[str, Value], str]:
+    if args.example and args.expression:
+        raise ExpressionError("give either an expression or --example, not both")
+    if args.example:
+        if args.assignments:
+            raise ExpressionError("--set applies to an expression, not to --example")
+        builder = {"neuron": neuron_graph, "layer": single_datum_graph, "batch": layer_graph}[args.example]
+        root, leaves = builder()
+        return root, leaves, f"example {args.example}"
+    if not args.expression:
+        raise ExpressionError('give an expression (e.g. "tanh(w*x + b)") or --example')
+    root, leaves = build(args.expression, parse_assignments(args.assignments))
+    return root, leaves, args.expression
+
+
+def _pick(leaves: dict[str, Value], name: str, option: str) -> Value:
+    if name not in leaves:
+        known = ", ".join(sorted(leaves)) or "none"
+        raise ExpressionError(f"{option} {name!r}: no such input (inputs: {known})")
+    return leaves[name]
+
+
+def _draw_to(root: Value, args: argparse.Namespace, highlight: Value | None) -> None:
+    renderer = None if args.renderer == "auto" else args.renderer
+    drawing = draw(root, show_local=not args.no_local, rankdir=args.rankdir, max_nodes=args.max_nodes,
+                   highlight=highlight)
+    out = Path(args.output)
+    try:
+        done = drawing.save(out, renderer=renderer)
+    except RendererNotFound:
+        fallback = out.with_suffix(".dot")
+        fallback.write_text(drawing.source, encoding="utf-8")
+        print(f"wrote the DOT source to {fallback} instead", file=sys.stderr)
+        raise
+    grouped = f", grouped into {drawing.info['shown']} boxes" if drawing.info["grouped"] else ""
+    how = f"renderer: {done.renderer.name} ({done.renderer.version})" if done.renderer else "DOT source"
+    print(f"wrote {done.path} ({drawing.info['nodes']} nodes{grouped}; {how})")
+
+
+def main_graph(args: argparse.Namespace) -> int:
+    """Run the ``graph`` subcommand; returns the exit status (0 ok, 2 bad input, 1 rendering failed)."""
+    try:
+        root, leaves, what = _build(args)
+        highlight = _pick(leaves, args.highlight, "--highlight") if args.highlight else None
+        explained = _pick(leaves, args.explain, "--explain") if args.explain else None
+        if args.max_nodes < 1:
+            raise ExpressionError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+        root.backward()
+    except ExpressionError as exc:
+        print(f"autograd-core graph: error: {exc}", file=sys.stderr)
+        return 2
+    name = describe(root)
+    print(f"{name} = {root.data:.6g}   ({what}; {len(topological_order(root))} nodes)")
+    print("gradients:")
+    width = max((len(k) for k in leaves), default=1)
+    for label in sorted(leaves, key=_natural):
+        print(f"  ∂{name}/∂{label:<{width}} = {leaves[label].grad: .6g}")
+    if explained is not None:
+        from .explain import explain
+
+        print()
+        print(explain(root, explained))
+    try:
+        if args.output:
+            _draw_to(root, args, highlight)
+        if args.frames:
+            from .frames import backward_frames
+
+            frames = backward_frames(root, show_local=not args.no_local, rankdir=args.rankdir)
+            written = frames.save(args.frames, None if args.renderer == "auto" else args.renderer)
+            print(f"wrote {len(written) - 1} frames and {written[-1]}")
+    except (RendererNotFound, RenderError, ValueError, OSError) as exc:
+        print(f"autograd-core graph: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _natural(label: str) -> tuple[Any, ...]:
+    """Sort ``W[0,10]`` after ``W[0,9]``: compare digit runs as numbers."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label))
