@@ -41,6 +41,7 @@ from .value import Value
 __all__ = ["Tensor", "concatenate", "einsum", "stack"]
 
 _FLOAT = np.float64
+_ELEMENTWISE = (Unary, Binary)
 _MIX_HINT = (
     "use one engine: lift the numbers with autograd_core.values(t.numpy(), label) to stay "
     "scalar-level, or build the other operand as a Tensor"
@@ -334,11 +335,11 @@ class Tensor:
         if self._op is None or g is None:
             return []
         if create_graph:
-            g = g if isinstance(g, Tensor) else Tensor._constant(np.broadcast_to(_to_array(g), self.shape))
-        elif not isinstance(g, np.ndarray):
-            g = np.broadcast_to(_to_array(g.data if isinstance(g, Tensor) else g), self.shape)
+            g = g if isinstance(g, Tensor) else Tensor._constant(_as_gradient(g, self.shape))
+        elif type(g) is not np.ndarray:  # a numpy scalar from 0-d arithmetic, a float seed, a Tensor
+            g = _as_gradient(g.data if isinstance(g, Tensor) else g, self.shape)
         with np.errstate(all="ignore"):  # inf / nan results are defined; they propagate
-            if isinstance(self._op, Unary | Binary):
+            if isinstance(self._op, _ELEMENTWISE):
                 terms = _elementwise_terms(self, g, create_graph)
             else:
                 terms = [(p, None, self._op.vjp(self, g, i, create_graph))
@@ -391,9 +392,16 @@ def _node(data: Any, op: Any, parents: tuple[Tensor, ...]) -> Tensor:
     if type(data) is not np.ndarray:
         data = np.asarray(data, dtype=_FLOAT)
     out = Tensor._constant(data)
-    if any(p.requires_grad for p in parents):
-        out.requires_grad, out._op, out._parents = True, op, parents
+    for p in parents:
+        if p.requires_grad:
+            out.requires_grad, out._op, out._parents = True, op, parents
+            break
     return out
+
+
+def _as_gradient(g: Any, shape: tuple[int, ...]) -> np.ndarray:
+    g = np.asarray(g, dtype=_FLOAT)
+    return g if g.shape == shape else np.broadcast_to(g, shape)
 
 
 def _to_array(data: Any) -> np.ndarray:
@@ -418,6 +426,8 @@ def _lift(x: Any) -> Tensor | None:
     """An operand as a Tensor: numbers and numeric arrays become constants; ``None`` if unsupported."""
     if isinstance(x, Tensor):
         return x
+    if type(x) is float or type(x) is int:  # the common case first: isinstance(x, Real) is slow
+        return Tensor._constant(np.asarray(float(x)))
     _refuse_values(x)
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Tensor._constant(np.asarray(float(x)))
