@@ -6,12 +6,15 @@ The public API is re-exported here; nothing is defined in this file.
 
 from . import closed_form
 from .arrays import grads, values
+from .forward import Dual
+from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .graph import backward_steps, topological_order
 from .layout import derivative, gradient, jacobian_of
 from .tensor import Tensor, concatenate, einsum, stack
 from .value import Value
 
 __all__ = [
+    "Dual",
     "Tensor",
     "Value",
     "backward_steps",
@@ -19,11 +22,17 @@ __all__ = [
     "concatenate",
     "derivative",
     "einsum",
+    "grad",
     "gradient",
     "grads",
+    "hessian",
+    "jacobian",
     "jacobian_of",
+    "jvp",
     "stack",
     "topological_order",
+    "value_and_grad",
     "values",
+    "vjp",
 ]
 __version__ = "0.1.0"

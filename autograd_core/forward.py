@@ -1,0 +1,453 @@
+"""Forward mode: dual numbers ``(primal, tangent)`` driven by the same derivative table as reverse mode.
+
+A :class:`Dual` carries a value and its directional derivative. Every operation computes its
+output with the table's ``forward`` rule and its tangent as
+
+    ``tangent_out = Σ_i local_i · tangent_i``,   ``local_i = ∂out/∂operand_i``,
+
+with ``local_i`` from the *same* entry of :mod:`autograd_core.ops` that ``backward()`` uses
+(``op.derivative`` / ``op.d_a`` / ``op.d_b``). This is the chain rule of Eq. 4 read the other way
+round: reverse mode pushes ``∂L/∂y`` from the output to the inputs (a row of Eq. 2's Jacobian per
+sweep), forward mode pushes ``∂y/∂x_k`` from the inputs to the outputs (a *column* per pass).
+No rule is written here.
+
+The namespace the rules are evaluated in follows the primal:
+
+* a Python float → :data:`ops.SCALAR` (the ``Value`` engine's numbers);
+* a float ``numpy`` array → :data:`ops.ARRAY` (elementwise, as the ``Tensor`` engine);
+* a graph node (a ``Value``, or another ``Dual``) → :data:`ops.GRAPH`, so a dual whose primal is
+  a ``Value`` can itself be differentiated in reverse mode, and duals of duals give higher
+  forward derivatives.
+
+A tangent may also be a vector of ``k`` directions for a scalar primal (shape ``(k,)``): one
+forward pass then yields ``k`` Jacobian columns at once -- what :func:`jacobian_columns` does.
+
+``Dual`` supports the operators and methods of :class:`~autograd_core.Value`, so a function
+written as ``(w * x + b).tanh()`` runs on duals unchanged, and numpy object arrays of duals
+work as object arrays of ``Value`` s do.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import ops
+from .ops import ARRAY, GRAPH, SCALAR, Binary, Unary
+
+__all__ = ["Dual", "jacobian_columns", "primal_of", "tangent_of"]
+
+
+def _is_number(x: Any) -> bool:
+    return type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool))
+
+
+def _namespace(*primals: Any) -> Any:
+    """SCALAR for numbers, ARRAY for numeric arrays, GRAPH as soon as a graph node is involved."""
+    space = SCALAR
+    for p in primals:
+        if _is_number(p):
+            continue
+        if isinstance(p, np.ndarray) and p.dtype != object:
+            space = ARRAY
+            continue
+        return GRAPH
+    return space
+
+
+def _innermost(x: Any) -> Any:
+    """The plain number (or array) a possibly nested dual / node stands for."""
+    while isinstance(x, Dual):
+        x = x.primal
+    return getattr(x, "data", x)  # a Value (or Tensor) primal holds it in .data
+
+
+def _check_domain(op: Unary, x: Any) -> None:
+    """The ``Value`` engine's domain errors (log of x <= 0, sqrt of x < 0), for float and array primals."""
+    if op.invalid is None:
+        return
+    if _is_number(x):
+        if op.invalid(x):
+            raise ValueError(f"{op.name}: needs {op.domain}, got x = {x!r}")
+    elif isinstance(x, np.ndarray) and x.dtype != object:
+        bad = np.asarray(op.invalid(x))
+        if bad.any():
+            index = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(f"{op.name}: needs {op.domain}, got x = {x[index]!r} at index {index}")
+    # graph-node primals check their own domain when the op is applied to them
+
+
+def _check_divisor(a: Any, b: Any) -> None:
+    b = _innermost(b)
+    if _is_number(b):
+        if b == 0:
+            raise ValueError(f"division by zero: {_innermost(a)!r} / {b!r}")
+    elif isinstance(b, np.ndarray) and b.dtype != object and (b == 0).any():
+        index = tuple(int(i) for i in np.argwhere(b == 0)[0])
+        raise ValueError(f"division by zero: the divisor is 0 at index {index}")
+
+
+def _check_power(a: Any, b: Any, constant_exponent: bool) -> None:
+    """The same refusals as ``Value``: 0 ** negative, negative ** fractional, and x ** Dual for x <= 0."""
+    base, exponent = _innermost(a), _innermost(b)
+    if not (_is_number(base) and _is_number(exponent)):
+        return  # arrays follow numpy (nan/inf); nodes check themselves
+    if constant_exponent:
+        if base == 0 and exponent < 0:
+            raise ValueError(f"power: 0 ** {exponent!r} is undefined (negative exponent of zero)")
+        if base < 0 and not float(exponent).is_integer():
+            raise ValueError(f"power: {base!r} ** {exponent!r} is not real (negative base, non-integer exponent)")
+    elif not base > 0 and base == base:
+        raise ValueError(
+            f"power: x ** y with a differentiated exponent needs x > 0 (its derivative in y is x**y · ln x), "
+            f"got x = {base!r}"
+        )
+
+
+class Dual:
+    """A dual number ``primal + tangent·ε`` (ε² = 0): a value and its derivative along one direction.
+
+    Attributes:
+        primal: the value -- a float, a float numpy array, or a graph node (``Value``, ``Dual``).
+        tangent: its derivative along the chosen direction; same shape as ``primal``, or for a
+            scalar primal a vector of ``k`` directions (shape ``(k,)``).
+    """
+
+    __slots__ = ("primal", "tangent")
+
+    def __init__(self, primal: Any, tangent: Any = 0.0) -> None:
+        if _is_number(primal):
+            primal = float(primal)
+        elif isinstance(primal, np.ndarray) and primal.dtype != object:
+            primal = np.asarray(primal, dtype=float)
+        elif not (hasattr(primal, "exp") and hasattr(primal, "tanh")):
+            raise TypeError(f"Dual needs a real number, a float array or a graph node as primal, "
+                            f"got {type(primal).__name__} {primal!r}")
+        self.primal = primal
+        self.tangent = tangent
+
+    # --- what the dual stands for -----------------------------------------------------------
+    @property
+    def data(self) -> Any:
+        """The plain number (or array) this dual stands for, like ``Value.data``."""
+        return _innermost(self)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The primal's shape: ``()`` for a scalar."""
+        return np.shape(self.data)
+
+    # --- applying the table -------------------------------------------------------------------
+    def _unary(self, op: Unary) -> Dual:
+        x = self.primal
+        _check_domain(op, x)
+        xp = _namespace(x)
+        out = op.forward(xp, x)
+        return Dual(out, op.derivative(xp, x, out) * self.tangent)
+
+    # --- binary arithmetic (a Dual and a constant, or two Duals) ------------------------------
+    def __add__(self, other: Any) -> Any:
+        return _binary(ops.ADD, self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _binary(ops.ADD, other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return _binary(ops.SUB, self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _binary(ops.SUB, other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return _binary(ops.MUL, self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _binary(ops.MUL, other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _binary(ops.DIV, self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _binary(ops.DIV, other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return _binary(ops.POW, self, other)
+
+    def __rpow__(self, other: Any) -> Any:
+        return _binary(ops.POW, other, self)
+
+    # --- unary operations (the same names as Value) -------------------------------------------
+    def __neg__(self) -> Dual:
+        return self._unary(ops.NEG)
+
+    def exp(self) -> Dual:
+        """e**x."""
+        return self._unary(ops.EXP)
+
+    def log(self) -> Dual:
+        """Natural logarithm; raises ``ValueError`` for x <= 0."""
+        return self._unary(ops.LOG)
+
+    def tanh(self) -> Dual:
+        """Hyperbolic tangent."""
+        return self._unary(ops.TANH)
+
+    def sigmoid(self) -> Dual:
+        """Logistic function."""
+        return self._unary(ops.SIGMOID)
+
+    def relu(self) -> Dual:
+        """max(x, 0), with relu'(0) = 0."""
+        return self._unary(ops.RELU)
+
+    def sin(self) -> Dual:
+        """Sine."""
+        return self._unary(ops.SIN)
+
+    def cos(self) -> Dual:
+        """Cosine."""
+        return self._unary(ops.COS)
+
+    def sqrt(self) -> Dual:
+        """Square root; raises ``ValueError`` for x < 0."""
+        return self._unary(ops.SQRT)
+
+    def abs(self) -> Dual:
+        """|x|, with abs'(0) = 0."""
+        return self._unary(ops.ABS)
+
+    def __abs__(self) -> Dual:
+        return self._unary(ops.ABS)
+
+    def softplus(self) -> Dual:
+        """log(1 + e**x)."""
+        return self._unary(ops.SOFTPLUS)
+
+    # --- linear array operations (for array primals): the tangent follows the same map --------
+    def __matmul__(self, other: Any) -> Any:
+        return _matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return _matmul(other, self)
+
+    def sum(self, axis: Any = None, keepdims: bool = False) -> Dual:
+        """Sum of the entries (over ``axis``); linear, so the tangent is summed the same way."""
+        self._need_array("sum")
+        return Dual(np.sum(self.primal, axis=axis, keepdims=keepdims),
+                    np.sum(self._full_tangent(), axis=axis, keepdims=keepdims))
+
+    def mean(self, axis: Any = None, keepdims: bool = False) -> Dual:
+        """Mean of the entries (over ``axis``)."""
+        self._need_array("mean")
+        return Dual(np.mean(self.primal, axis=axis, keepdims=keepdims),
+                    np.mean(self._full_tangent(), axis=axis, keepdims=keepdims))
+
+    def reshape(self, *shape: Any) -> Dual:
+        """The same entries in another shape."""
+        self._need_array("reshape")
+        return Dual(self.primal.reshape(*shape), self._full_tangent().reshape(*shape))
+
+    @property
+    def T(self) -> Dual:
+        """Transpose (all axes reversed, as numpy's ``.T``)."""
+        self._need_array("T")
+        return Dual(self.primal.T, self._full_tangent().T)
+
+    def __getitem__(self, index: Any) -> Dual:
+        self._need_array("indexing")
+        return Dual(self.primal[index], self._full_tangent()[index])
+
+    def __len__(self) -> int:
+        self._need_array("len()")
+        return len(self.primal)
+
+    def _need_array(self, what: str) -> None:
+        if not (isinstance(self.primal, np.ndarray) and self.primal.dtype != object):
+            raise TypeError(f"{what} needs a Dual with an array primal, got primal {self.primal!r}")
+
+    def _full_tangent(self) -> np.ndarray:
+        return np.broadcast_to(np.asarray(self.tangent, dtype=float), self.primal.shape)
+
+    # --- numpy interplay ----------------------------------------------------------------------
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.tanh(d)``, ``array * d`` ...: route numpy's ufuncs to the table.
+
+        With a scalar primal (or an object array among the operands) the result is an object
+        array computed entry by entry, exactly as numpy treats ``Value`` s; with an array primal
+        the dual's own elementwise rules apply.
+        """
+        if method != "__call__" or kwargs:
+            return NotImplemented
+        if ufunc in _UNARY_UFUNCS and len(inputs) == 1:
+            return getattr(inputs[0], _UNARY_UFUNCS[ufunc])()
+        if ufunc not in _BINARY_UFUNCS or len(inputs) != 2:
+            return NotImplemented
+        name = _BINARY_UFUNCS[ufunc]
+        if any(_needs_entrywise(x) for x in inputs):
+            return np.frompyfunc(_BINARY_BY_NAME[name], 2, 1)(*[_boxed(x) for x in inputs])
+        if name == "matmul":
+            return _matmul(*inputs)
+        return _binary(ops.BINARY[name], *inputs)  # not `a + b`: ndarray + Dual would come back here
+
+    # --- comparisons and conversions (on the value, as Value does) ----------------------------
+    def __lt__(self, other: Any) -> Any:
+        return self.data < _innermost(other)
+
+    def __le__(self, other: Any) -> Any:
+        return self.data <= _innermost(other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self.data > _innermost(other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self.data >= _innermost(other)
+
+    __eq__ = object.__eq__  # identity, as Value
+    __hash__ = object.__hash__
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __repr__(self) -> str:
+        return f"Dual(primal={self.primal!r}, tangent={self.tangent!r})"
+
+
+def _operand(x: Any) -> Any:
+    """A Dual, or a constant the table can take; None for what a Dual cannot combine with."""
+    if isinstance(x, Dual):
+        return x
+    if _is_number(x):
+        return float(x)
+    if isinstance(x, np.ndarray) and x.dtype != object:
+        return np.asarray(x, dtype=float)
+    if hasattr(x, "exp") and hasattr(x, "tanh"):  # a graph node taking part as a constant
+        return x
+    return None
+
+
+def _binary(op: Binary, a: Any, b: Any) -> Any:
+    """``op(a, b)`` with at least one Dual operand; the other may be a constant."""
+    a, b = _operand(a), _operand(b)
+    if a is None or b is None:
+        return NotImplemented
+    a_dual, b_dual = isinstance(a, Dual), isinstance(b, Dual)
+    pa = a.primal if a_dual else a
+    pb = b.primal if b_dual else b
+    if _scalar_meets_array(pa, pb, a_dual, b_dual):
+        return _entrywise(op, a, b)
+    if op is ops.POW and not b_dual:
+        op = ops.POW_CONST  # a constant exponent: the power rule, as Value's x ** number
+        if isinstance(pb, Dual) or hasattr(pb, "exp"):
+            op = ops.POW
+    if op is ops.DIV:
+        _check_divisor(pa, pb)
+    elif op is ops.POW_CONST or op is ops.POW:
+        _check_power(pa, pb, constant_exponent=op is ops.POW_CONST)
+    xp = _namespace(pa, pb)
+    out = op.forward(xp, pa, pb)
+    tangent: Any = 0.0
+    if a_dual:
+        tangent = op.d_a(xp, pa, pb, out) * a.tangent
+    if b_dual:
+        term = op.d_b(xp, pa, pb, out) * b.tangent
+        tangent = term if not a_dual else tangent + term
+    return Dual(out, tangent)
+
+
+def _scalar_meets_array(pa: Any, pb: Any, a_dual: bool, b_dual: bool) -> bool:
+    """A scalar dual meeting a constant numeric array: computed entry by entry, as numpy does for Value."""
+
+    def is_array(p: Any) -> bool:
+        return isinstance(p, np.ndarray) and p.ndim > 0
+
+    return (a_dual and not b_dual and _is_number(pa) and is_array(pb)) or (
+        b_dual and not a_dual and _is_number(pb) and is_array(pa)
+    )
+
+
+def _entrywise(op: Binary, a: Any, b: Any) -> np.ndarray:
+    operation = _BINARY_BY_NAME[op.name]
+    return np.frompyfunc(operation, 2, 1)(_boxed(a), _boxed(b))
+
+
+def _needs_entrywise(x: Any) -> bool:
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return True
+    return isinstance(x, Dual) and not isinstance(x.primal, np.ndarray)
+
+
+def _boxed(x: Any) -> Any:
+    """A Dual as a 0-d object array, so that numpy broadcasts it without calling back into Dual."""
+    if isinstance(x, Dual):
+        box = np.empty((), dtype=object)
+        box[()] = x
+        return box
+    return x
+
+
+def _matmul(a: Any, b: Any) -> Any:
+    a, b = _operand(a), _operand(b)
+    if a is None or b is None:
+        return NotImplemented
+    a_dual, b_dual = isinstance(a, Dual), isinstance(b, Dual)
+    pa = a.primal if a_dual else a
+    pb = b.primal if b_dual else b
+    if not (isinstance(pa, np.ndarray) and isinstance(pb, np.ndarray)):
+        kinds = " @ ".join(type(_innermost(p)).__name__ for p in (pa, pb))
+        raise TypeError(f"@ needs array operands, got {kinds}")
+    tangent: Any = 0.0
+    if a_dual:
+        tangent = a._full_tangent() @ pb  # d(A B) = dA · B + A · dB: matmul is bilinear
+    if b_dual:
+        term = pa @ b._full_tangent()
+        tangent = term if not a_dual else tangent + term
+    return Dual(pa @ pb, tangent)
+
+
+_UNARY_UFUNCS: dict[Any, str] = {
+    np.negative: "__neg__", np.exp: "exp", np.log: "log", np.tanh: "tanh", np.sin: "sin",
+    np.cos: "cos", np.sqrt: "sqrt", np.absolute: "abs",
+}
+_BINARY_BY_NAME: dict[str, Callable[[Any, Any], Any]] = {
+    "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b, "pow": lambda a, b: a**b, "pow_const": lambda a, b: a**b,
+    "matmul": lambda a, b: a @ b,
+}
+_BINARY_UFUNCS: dict[Any, str] = {
+    np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div", np.power: "pow",
+    np.matmul: "matmul",
+}
+
+
+# --- helpers for the functional API -------------------------------------------------------------
+def primal_of(x: Any) -> Any:
+    """The primal of a Dual (entry by entry for an object array of Duals); numbers pass through."""
+    if isinstance(x, Dual):
+        return x.primal
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        out = np.empty(x.shape, dtype=object)
+        for index in np.ndindex(x.shape):
+            out[index] = primal_of(x[index])
+        return out
+    return x
+
+
+def tangent_of(x: Any, zero: Any = 0.0) -> Any:
+    """The tangent of a Dual; ``zero`` for a constant (a value that no input reached)."""
+    return x.tangent if isinstance(x, Dual) else zero
+
+
+def jacobian_columns(entries: list[Any], directions: int) -> np.ndarray:
+    """Stack the vector tangents of output ``entries`` into an ``(outputs, directions)`` float array.
+
+    Each entry is a Dual whose tangent holds ``directions`` derivatives (or a scalar 0 when no
+    input reached it), or a constant.
+    """
+    J = np.zeros((len(entries), directions))
+    for i, entry in enumerate(entries):
+        t = tangent_of(entry)
+        J[i] = np.broadcast_to(np.asarray(t, dtype=float), (directions,))
+    return J
