@@ -1,0 +1,528 @@
+"""One command, the whole benchmark table: autograd-core side by side with micrograd, numpy and PyTorch.
+
+    python benchmarks/run.py                      # full run, a few minutes
+    python benchmarks/run.py --quick              # tiny sizes, seconds: checks the script, not the speed
+    python benchmarks/run.py --section scalar --section deep
+
+Sections: ``scalar`` (a: MLP throughput, bytes per node), ``deep`` (b: a 1,000,000-op chain; where
+micrograd fails), ``tensor`` (c: an MLP training step and the seed's linear layer, ``Tensor`` vs
+hand-written numpy vs PyTorch), ``verify`` (d: ``autograd-core verify``).
+
+Every measurement runs in a fresh worker process (this file, ``--worker``), so one contender's
+garbage never taxes another and the garbage collector is exactly as Python sets it up: nothing here
+touches ``gc``. Scalar contenders alternate process by process; vectorized contenders alternate step
+batches inside one process. BLAS is pinned to one thread for everybody (environment variables each
+worker starts with, before numpy or torch is imported; threadpoolctl as well when installed). Numbers are
+medians; the table is markdown, ready to paste into ``docs/benchmarks.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib
+import importlib.util
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SECTIONS = ("scalar", "deep", "tensor", "verify")
+RESULT_MARK = "@@benchmark-result "
+# Every worker starts with these, so BLAS reads them before numpy or torch is imported there.
+# OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as the machine sets them (see docs/benchmarks.md).
+ONE_THREAD = {var: "1" for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")}
+
+
+# --- configuration ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Config:
+    """Sizes and repeat counts; :data:`FULL` is the documented run, :data:`QUICK` the smoke run."""
+
+    name: str
+    mlp_sizes: tuple[int, ...] = (2, 16, 16, 1)
+    mlp_points: int = 100
+    mlp_alpha: float = 1e-4
+    mlp_processes: int = 5  # per contender, alternating
+    mlp_steps: int = 3  # timed steps per process, after one warm-up
+    bytes_ops: int = 200_000
+    bytes_processes: int = 3
+    deep_ops: int = 1_000_000
+    deep_processes: int = 3
+    micrograd_deep_ops: int = 1_000_000
+    tensor_sizes: tuple[int, ...] = (64, 256, 256, 10)
+    tensor_batch: int = 256
+    linear_shape: tuple[int, int, int] = (256, 256, 1024)
+    tensor_rounds: int = 7
+    tensor_steps_per_round: int = 5
+    verify_shapes: tuple[tuple[int, int, int], ...] = ((16, 16, 32), (32, 32, 64))
+    verify_repeats: int = 3
+    timeout: float = 900.0
+
+
+FULL = Config("full")
+QUICK = Config(
+    "quick",
+    mlp_points=6,
+    mlp_processes=1,
+    mlp_steps=1,
+    bytes_ops=2_000,
+    bytes_processes=1,
+    deep_ops=20_000,
+    deep_processes=1,
+    micrograd_deep_ops=3_000,
+    tensor_sizes=(8, 16, 16, 4),
+    tensor_batch=8,
+    linear_shape=(8, 8, 16),
+    tensor_rounds=1,
+    tensor_steps_per_round=1,
+    verify_shapes=((2, 2, 3), (3, 3, 4)),
+    verify_repeats=1,
+    timeout=120.0,
+)
+
+
+# --- the table -------------------------------------------------------------------------------------------
+@dataclass
+class Row:
+    """One comparison. ``key`` is stable (tests look rows up by it); the rest is what the table shows."""
+
+    key: str
+    benchmark: str
+    ours: str
+    reference: str = "—"
+    ratio: str = "—"
+    target: str = "—"
+    status: str = "—"
+
+
+@dataclass
+class Section:
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+COLUMNS = ("benchmark", "autograd-core", "reference", "ratio", "target", "status")
+
+
+def markdown_table(rows: Sequence[Row]) -> str:
+    """The rows as a GitHub markdown table (``|`` inside cells escaped)."""
+
+    def cells(values: Sequence[str]) -> str:
+        return "| " + " | ".join(str(v).replace("|", "\\|") for v in values) + " |"
+
+    lines = [cells(COLUMNS), cells(["---"] * len(COLUMNS))]
+    lines += [cells((r.benchmark, r.ours, r.reference, r.ratio, r.target, r.status)) for r in rows]
+    return "\n".join(lines)
+
+
+def seconds(t: float) -> str:
+    """A duration with a sensible unit: ``412 µs``, ``12.3 ms``, ``2.71 s``."""
+    if t < 1e-3:
+        return f"{t * 1e6:.0f} µs"
+    if t < 1:
+        return f"{t * 1e3:.3g} ms"
+    return f"{t:.3g} s"
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def median(xs: Sequence[float]) -> float:
+    return statistics.median(xs)
+
+
+# --- worker processes ------------------------------------------------------------------------------------
+class WorkerError(RuntimeError):
+    """A worker process failed, timed out, or printed no result."""
+
+
+def call_worker(target: str, timeout: float, **kwargs: Any) -> dict[str, Any]:
+    """Run ``benchmarks.<module>.<function>(**kwargs)`` in a fresh interpreter; return its JSON result."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", target, json.dumps(kwargs)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False,
+                              env={**os.environ, **ONE_THREAD})
+    except subprocess.TimeoutExpired as exc:
+        raise WorkerError(f"{target} timed out after {timeout:.0f} s") from exc
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK):])
+    tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    raise WorkerError(f"{target} exited with {done.returncode}: {tail}")
+
+
+def worker_main(target: str, arguments: str) -> int:
+    module_name, function_name = target.rsplit(".", 1)
+    module = importlib.import_module(f"benchmarks.{module_name}")
+    if threadpool_limits := _threadpool_limits():  # after the import: it limits libraries already loaded
+        threadpool_limits(1)
+    result = getattr(module, function_name)(**json.loads(arguments))
+    print(RESULT_MARK + json.dumps(result), flush=True)
+    return 0
+
+
+def _threadpool_limits() -> Callable[..., Any] | None:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return None
+    return threadpool_limits
+
+
+def environment() -> dict[str, Any]:
+    """What the workers run on: versions, BLAS library and threads, CPU (run inside a worker)."""
+    import numpy
+
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "blas": [],
+        "coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+    }
+    try:
+        from threadpoolctl import threadpool_info
+
+        info["blas"] = [
+            {key: pool.get(key) for key in ("internal_api", "version", "architecture", "num_threads", "user_api")}
+            for pool in threadpool_info()
+        ]
+    except ImportError:
+        config = numpy.show_config(mode="dicts")
+        blas = config.get("Build Dependencies", {}).get("blas", {})
+        info["blas"] = [{"internal_api": blas.get("name"), "version": blas.get("version"), "num_threads": "?"}]
+    for name in ("micrograd", "torch"):
+        info[name] = _dist_version(name)  # metadata only: importing torch costs seconds
+    return info
+
+
+def _dist_version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return None
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _git_revision() -> str:
+    try:
+        done = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True, cwd=ROOT,
+                              check=False, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+# --- a. scalar engine vs micrograd -----------------------------------------------------------------------
+def _have_micrograd() -> bool:
+    return importlib.util.find_spec("micrograd") is not None
+
+
+NO_MICROGRAD = "micrograd not installed (`pip install -e '.[bench]'`)"
+
+
+def section_scalar(cfg: Config) -> Section:
+    sec = Section()
+    engines = ["autograd-core", "micrograd"] if _have_micrograd() else ["autograd-core"]
+    sizes = "-".join(map(str, cfg.mlp_sizes))
+    runs: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
+    error = None
+    try:
+        for i in range(cfg.mlp_processes):
+            for engine in engines if i % 2 == 0 else engines[::-1]:
+                runs[engine].append(call_worker("scalar.measure_mlp", cfg.timeout, engine_name=engine,
+                                                points=cfg.mlp_points, steps=cfg.mlp_steps,
+                                                sizes=list(cfg.mlp_sizes), alpha=cfg.mlp_alpha))
+    except WorkerError as exc:
+        error = str(exc)
+    title = f"MLP {sizes} forward+backward, {cfg.mlp_points} moons points, hinge + L2"
+    if error or not runs["autograd-core"]:
+        sec.rows.append(Row("scalar.throughput", title, f"error: {error}", status="error"))
+    else:
+        step = {e: median([t for r in runs[e] for t in r["times"]]) for e in engines if runs[e]}
+        nodes = {e: runs[e][0]["nodes"] for e in step}
+        rate = {e: nodes[e] / step[e] for e in step}
+        ours = f"{rate['autograd-core']:,.0f} nodes/s ({seconds(step['autograd-core'])}/step)"
+        title += f" ({nodes['autograd-core']:,} nodes)"
+        if "micrograd" in step:
+            ratio = rate["autograd-core"] / rate["micrograd"]
+            sec.rows.append(Row("scalar.throughput", title, ours,
+                                f"micrograd: {rate['micrograd']:,.0f} nodes/s ({seconds(step['micrograd'])}/step)",
+                                f"{ratio:.2f}× faster", "≥ 6×", verdict(ratio >= 6)))
+            a, b = runs["autograd-core"][0], runs["micrograd"][0]
+            dgrad = max(abs(x - y) for x, y in zip(a["grads"], b["grads"], strict=True))
+            sec.notes.append(f"Scalar MLP: both engines start from the same weights and build graphs of "
+                             f"{nodes['autograd-core']:,} / {nodes['micrograd']:,} nodes (ours / micrograd); "
+                             f"losses {a['loss']:.12g} / {b['loss']:.12g}, largest gradient difference {dgrad:.1e}. "
+                             f"Median over {cfg.mlp_processes} fresh processes per engine (alternating) × "
+                             f"{cfg.mlp_steps} timed steps after one warm-up; a step zeroes the grads, builds the "
+                             f"loss, runs backward() and drops the graph.")
+        else:
+            sec.rows.append(Row("scalar.throughput", title, ours, NO_MICROGRAD, target="≥ 6×", status="skipped"))
+    sec.rows.append(_bytes_row(cfg, engines))
+    return sec
+
+
+def _bytes_row(cfg: Config, engines: list[str]) -> Row:
+    from benchmarks.scalar import CHAIN_OPS_DOC
+
+    title = f"bytes per node (tracemalloc), {cfg.bytes_ops:,}-op chain: {CHAIN_OPS_DOC}"
+    per_node: dict[str, list[float]] = {e: [] for e in engines}
+    try:
+        for i in range(cfg.bytes_processes):
+            for engine in engines if i % 2 == 0 else engines[::-1]:
+                result = call_worker("scalar.measure_bytes_per_node", cfg.timeout, engine_name=engine,
+                                     ops=cfg.bytes_ops)
+                per_node[engine].append(result["bytes_per_node"])
+    except WorkerError as exc:
+        return Row("scalar.bytes", title, f"error: {exc}", status="error")
+    ours = median(per_node["autograd-core"])
+    if "micrograd" not in engines:
+        return Row("scalar.bytes", title, f"{ours:.0f} B", NO_MICROGRAD, target="≤ 0.25×", status="skipped")
+    theirs = median(per_node["micrograd"])
+    ratio = ours / theirs
+    return Row("scalar.bytes", title, f"{ours:.0f} B", f"micrograd: {theirs:.0f} B", f"{ratio:.2f}×", "≤ 0.25×",
+               verdict(ratio <= 0.25))
+
+
+# --- b. deep graphs --------------------------------------------------------------------------------------
+def section_deep(cfg: Config) -> Section:
+    from benchmarks.scalar import DEEP_OPS_DOC
+
+    sec = Section()
+    title = f"{cfg.deep_ops:,}-op chain ({DEEP_OPS_DOC}): forward + backward"
+    mem_title = f"{cfg.deep_ops:,}-op chain: peak memory (RSS growth over the process's start)"
+    failure = _micrograd_failure(cfg)
+    try:
+        runs = [call_worker("scalar.measure_deep_chain", cfg.timeout, ops=cfg.deep_ops)
+                for _ in range(cfg.deep_processes)]
+    except WorkerError as exc:
+        sec.rows.append(Row("deep.time", title, f"error: {exc}", failure, status="error"))
+        sec.rows.append(Row("deep.memory", mem_title, "error", status="error"))
+        return sec
+    fwd, bwd = median([r["forward"] for r in runs]), median([r["backward"] for r in runs])
+    total = median([r["forward"] + r["backward"] for r in runs])
+    ours = f"{seconds(total)} (forward {seconds(fwd)}, backward {seconds(bwd)})"
+    sec.rows.append(Row("deep.time", title, ours, failure, target="< 5 s", status=verdict(total < 5)))
+    peak = median([r["peak_mib"] for r in runs])
+    sec.rows.append(Row("deep.memory", mem_title, f"{peak:.0f} MiB ({peak * 2**20 / (cfg.deep_ops + 2):.0f} B/node)",
+                        "micrograd: cannot run it"))
+    sec.notes.append(f"Deep chain: median of {cfg.deep_processes} fresh processes; freeing the graph afterwards "
+                     f"took {seconds(median([r['free'] for r in runs]))} more.")
+    return sec
+
+
+def _micrograd_failure(cfg: Config) -> str:
+    if not _have_micrograd():
+        return NO_MICROGRAD
+    try:
+        r = call_worker("scalar.measure_micrograd_limit", cfg.timeout, full_ops=cfg.micrograd_deep_ops)
+    except WorkerError as exc:
+        return f"micrograd: {exc}"
+    if r["fails_at"] is None:
+        return "micrograd: no failure found up to 2^20 ops"
+    full = r["full"].split(":")[0] if r["full"] else "succeeded"
+    return (f"micrograd: backward() raises RecursionError from depth {r['fails_at']:,} (recursion limit "
+            f"{r['limit']}, ops relu and ·w: it has no tanh); {cfg.micrograd_deep_ops:,} ops: {full}")
+
+
+# --- c. Tensor vs numpy vs PyTorch -----------------------------------------------------------------------
+def section_tensor(cfg: Config) -> Section:
+    sec = Section()
+    sizes = "-".join(map(str, cfg.tensor_sizes))
+    p, n, m = cfg.linear_shape
+    titles = {
+        "mlp": f"Tensor MLP {sizes}, batch {cfg.tensor_batch}: one SGD step (tanh, softmax cross-entropy)",
+        "linear": f"linear layer Z = W X + b at (p,n,m) = ({p},{n},{m}): forward + backward (½‖Z−T‖²/m)",
+    }
+    try:
+        r = call_worker("tensors.measure_tensor", cfg.timeout, sizes=list(cfg.tensor_sizes), batch=cfg.tensor_batch,
+                        linear=list(cfg.linear_shape), rounds=cfg.tensor_rounds,
+                        per_round=cfg.tensor_steps_per_round)
+    except WorkerError as exc:
+        for key, title in titles.items():
+            sec.rows.append(Row(f"tensor.{key}.numpy", title, f"error: {exc}", status="error"))
+        return sec
+    targets = {("mlp", "numpy"): 1.2, ("mlp", "torch"): 1.5}
+    for key, title in titles.items():
+        times = {name: median(ts) for name, ts in r[key].items()}
+        ours = seconds(times["autograd-core"]) if "autograd-core" in times else _tensor_missing(r)
+        for ref, label in (("numpy", "numpy, closed-form gradients"), ("torch", "PyTorch CPU float64")):
+            target = targets.get((key, ref))
+            target_text = f"≤ {target}×" if target else "—"
+            row = Row(f"tensor.{key}.{ref}", f"{title} — vs {label}", ours, target=target_text)
+            if ref not in times:
+                row.reference = "torch not installed (`pip install torch==2.13.0`)"
+                row.status = "skipped"
+            else:
+                row.reference = f"{ref}: {seconds(times[ref])}"
+                if "autograd-core" in times:
+                    ratio = times["autograd-core"] / times[ref]
+                    row.ratio = f"{ratio:.2f}×"
+                    row.status = verdict(ratio <= target) if target else "—"
+                else:
+                    row.status = "skipped"
+            sec.rows.append(row)
+    rounds = f"{cfg.tensor_rounds} rounds × {cfg.tensor_steps_per_round} steps"
+    sec.notes.append(f"Tensor: median per step over {rounds} per contender, contenders alternating round by round "
+                     f"in one process, after two warm-up steps each; after one step from the same start the "
+                     f"contenders' parameters differ by at most {r['agree']:.1e}.")
+    if r["errors"]:
+        sec.notes.append("Tensor contenders that failed: " + "; ".join(f"{k}: {v}" for k, v in r["errors"].items()))
+    return sec
+
+
+def _tensor_missing(r: dict[str, Any]) -> str:
+    if "autograd-core" in r["errors"]:
+        return f"error: {r['errors']['autograd-core']}"
+    return "skipped: autograd_core.tensor not there yet"
+
+
+# --- d. verify -------------------------------------------------------------------------------------------
+def section_verify(cfg: Config) -> Section:
+    from benchmarks.verify_timing import verify_available
+
+    sec = Section()
+    shapes = [list(s) for s in cfg.verify_shapes]
+    if not verify_available():
+        for i, (p, n, m) in enumerate(shapes):
+            sec.rows.append(Row(f"verify.{i}", f"autograd-core verify ({p},{n},{m})",
+                                "skipped: autograd_core.verify not there yet", status="skipped"))
+        return sec
+    try:
+        r = call_worker("verify_timing.measure_verify", cfg.timeout, shapes=shapes, repeats=cfg.verify_repeats)
+    except WorkerError as exc:
+        sec.rows.append(Row("verify.0", "autograd-core verify", f"error: {exc}", status="error"))
+        return sec
+    for i, (p, n, m) in enumerate(shapes):
+        result = r[f"{p},{n},{m}"]
+        t = median(result["times"])
+        ways = "scalar graph, Tensor, closed form, finite differences" if result["tensor"] else \
+            "scalar graph, closed form, finite differences"
+        passed = "" if result["passed"] else " — **verify reported a failure**"
+        row = Row(f"verify.{i}", f"autograd-core verify ({p},{n},{m}): {ways}", seconds(t) + passed)
+        if i == 0:
+            row.target, row.status = "< 1 s", verdict(t < 1)
+        sec.rows.append(row)
+    sec.notes.append(f"verify: `verify.run(p, n, m, seed=0)` in-process, median of {cfg.verify_repeats} "
+                     f"after one warm-up run.")
+    return sec
+
+
+SECTION_RUNNERS: dict[str, Callable[[Config], Section]] = {
+    "scalar": section_scalar,
+    "deep": section_deep,
+    "tensor": section_tensor,
+    "verify": section_verify,
+}
+
+
+# --- the report ------------------------------------------------------------------------------------------
+@dataclass
+class Report:
+    config: Config
+    header: list[str]
+    rows: list[Row]
+    notes: list[str]
+    seconds: float
+
+    def markdown(self) -> str:
+        lines = [*(f"- {h}" for h in self.header), "", markdown_table(self.rows), ""]
+        lines += [f"- {note}" for note in self.notes]
+        lines.append(f"- Whole run ({self.config.name}): {self.seconds:.0f} s.")
+        return "\n".join(lines)
+
+    def row(self, key: str) -> Row:
+        return next(r for r in self.rows if r.key == key)
+
+
+def header_lines(env: dict[str, Any], cfg: Config) -> list[str]:
+    blas = "; ".join(
+        f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture') or '?'} kernel, "
+        f"{b.get('num_threads')} thread{'s' if b.get('num_threads') != 1 else ''})"
+        for b in env["blas"]
+    ) or "unknown"
+    coretype = env["coretype"] or "unset"
+    return [
+        f"{datetime.date.today().isoformat()}, commit {_git_revision()}, `{cfg.name}` configuration",
+        f"{env['cpu']}, {env['cores']} cores; Python {env['python']}",
+        f"numpy {env['numpy']}, BLAS: {blas}; OPENBLAS_CORETYPE={coretype}",
+        f"micrograd {env['micrograd'] or 'not installed'}; torch {env['torch'] or 'not installed'}"
+        + (" (torch.set_num_threads(1))" if env["torch"] else ""),
+        "BLAS threads pinned to 1 for every contender (OPENBLAS/OMP/MKL_NUM_THREADS=1 and threadpoolctl); "
+        "the garbage collector left as Python sets it up",
+    ]
+
+
+def run(cfg: Config, sections: Sequence[str] = SECTIONS, progress: Callable[[str], None] | None = None) -> Report:
+    """Run the chosen sections with ``cfg`` and return the :class:`Report` (nothing is printed)."""
+    start = time.perf_counter()
+    env = call_worker("run.environment", cfg.timeout)
+    rows: list[Row] = []
+    notes: list[str] = []
+    for name in SECTIONS:
+        if name not in sections:
+            continue
+        if progress:
+            progress(f"running section {name} ...")
+        sec = SECTION_RUNNERS[name](cfg)
+        rows += sec.rows
+        notes += sec.notes
+    if cfg is not FULL:  # the targets are set for the full sizes; a smoke run only shows the rows exist
+        for row in rows:
+            if row.status in ("met", verdict(False)):
+                row.status = "not judged (quick sizes)"
+    return Report(cfg, header_lines(env, cfg), rows, notes, time.perf_counter() - start)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke run of seconds")
+    parser.add_argument("--section", action="append", choices=SECTIONS,
+                        help="run only this section (repeatable); default: all")
+    parser.add_argument("--output", type=Path, help="also write the markdown report to this file")
+    parser.add_argument("--worker", nargs=2, metavar=("TARGET", "JSON"), help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.worker:
+        return worker_main(*args.worker)
+    cfg = QUICK if args.quick else FULL
+    report = run(cfg, args.section or SECTIONS, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
+    text = report.markdown()
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n")
+    return 1 if any(r.status == "error" for r in report.rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

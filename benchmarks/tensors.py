@@ -1,0 +1,274 @@
+"""Vectorized workloads (section c): our ``Tensor`` vs hand-written numpy vs PyTorch CPU, float64.
+
+Everything follows the seed's column convention: a batch ``X`` is ``n × m`` (one sample per column),
+a layer is ``Z = W X + b`` with ``W`` ``p × n`` and ``b`` ``p × 1`` broadcast over the columns (Eq. 25).
+
+* **MLP step**: ``64-256-256-10``, tanh hidden layers, softmax cross-entropy averaged over the batch,
+  ``L = (1/m) Σ_k [log Σ_i exp z_ik − z_{y_k,k}]`` (written without the max shift in every contender,
+  so that all do the same arithmetic), then plain SGD ``θ ← θ − η ∇θ``.
+* **linear layer**: the seed's ``Z = W X + b`` at ``(p, n, m)``, loss ``L = (1/m) Σ_k ½‖z^(k) − t^(k)‖²``,
+  forward + backward for ``W``, ``X`` and ``b`` (Eq. 27–30).
+
+The numpy contender is the floor: closed-form gradients, no graph, nothing autodiff could skip.
+BLAS threads are pinned by ``run.py`` before numpy or torch is imported (and by threadpoolctl when
+present); torch gets ``set_num_threads(1)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+CONTENDERS = ("autograd-core", "numpy", "torch")
+
+
+def tensor_available() -> bool:
+    try:
+        from autograd_core.tensor import Tensor  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# --- problems ----------------------------------------------------------------------------------------
+def mlp_problem(sizes: list[int], batch: int, seed: int = 0) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(0, 1 / np.sqrt(n_in), (n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)]
+    biases = [rng.normal(0, 0.1, (n_out, 1)) for n_out in sizes[1:]]
+    x = rng.normal(0, 1, (sizes[0], batch))
+    labels = rng.integers(0, sizes[-1], batch)
+    onehot = np.zeros((sizes[-1], batch))
+    onehot[labels, np.arange(batch)] = 1.0
+    return {"weights": weights, "biases": biases, "x": x, "onehot": onehot, "lr": 0.1}
+
+
+def linear_problem(p: int, n: int, m: int, seed: int = 0) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    return {
+        "w": rng.normal(0, 1 / np.sqrt(n), (p, n)),
+        "x": rng.normal(0, 1, (n, m)),
+        "b": rng.normal(0, 0.1, (p, 1)),
+        "t": rng.normal(0, 1, (p, m)),
+    }
+
+
+# --- hand-written numpy: the floor ---------------------------------------------------------------------
+def numpy_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[np.ndarray]]]:
+    """One SGD step with the closed-form backward of tanh layers and softmax cross-entropy."""
+    ws = [w.copy() for w in pb["weights"]]
+    bs = [b.copy() for b in pb["biases"]]
+    x, y, lr = pb["x"], pb["onehot"], pb["lr"]
+    m = x.shape[1]
+
+    def step() -> float:
+        acts = [x]
+        for w, b in zip(ws[:-1], bs[:-1], strict=True):
+            acts.append(np.tanh(w @ acts[-1] + b))
+        z = ws[-1] @ acts[-1] + bs[-1]
+        e = np.exp(z)
+        total = e.sum(axis=0, keepdims=True)
+        loss = float((np.log(total).sum() - (y * z).sum()) / m)
+        g = (e / total - y) / m  # ∂L/∂Z of softmax cross-entropy
+        for i in range(len(ws) - 1, -1, -1):
+            dw, db = g @ acts[i].T, g.sum(axis=1, keepdims=True)  # Eq. 28, Eq. 30
+            if i > 0:
+                g = (ws[i].T @ g) * (1 - acts[i] ** 2)  # Eq. 29 through tanh
+            ws[i] -= lr * dw
+            bs[i] -= lr * db
+        return loss
+
+    return step, lambda: ws + bs
+
+
+def numpy_linear(pb: dict[str, Any]) -> Callable[[], float]:
+    w, x, b, t = pb["w"], pb["x"], pb["b"], pb["t"]
+    m = x.shape[1]
+
+    def step() -> float:
+        z = w @ x + b
+        r = z - t
+        loss = 0.5 * float((r * r).sum()) / m
+        g = r / m
+        grads = (g @ x.T, w.T @ g, g.sum(axis=1, keepdims=True))  # ∇W, ∇X, ∇b: Eq. 28-30
+        del grads  # computed, as the others compute them, then dropped
+        return loss
+
+    return step
+
+
+# --- PyTorch CPU -----------------------------------------------------------------------------------------
+def torch_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[np.ndarray]]]:
+    import torch
+
+    params = [torch.tensor(a, requires_grad=True) for a in (*pb["weights"], *pb["biases"])]
+    k = len(pb["weights"])
+    ws, bs = params[:k], params[k:]
+    x, y, lr = torch.tensor(pb["x"]), torch.tensor(pb["onehot"]), pb["lr"]
+    m = x.shape[1]
+
+    def step() -> float:
+        h = x
+        for w, b in zip(ws[:-1], bs[:-1], strict=True):
+            h = torch.tanh(w @ h + b)
+        z = ws[-1] @ h + bs[-1]
+        loss = (torch.log(torch.exp(z).sum(dim=0)).sum() - (y * z).sum()) / m
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+                p.grad = None
+        return float(loss)
+
+    return step, lambda: [p.detach().numpy() for p in params]
+
+
+def torch_linear(pb: dict[str, Any]) -> Callable[[], float]:
+    import torch
+
+    w, x, b = (torch.tensor(pb[key], requires_grad=True) for key in ("w", "x", "b"))
+    t = torch.tensor(pb["t"])
+    m = x.shape[1]
+
+    def step() -> float:
+        r = w @ x + b - t
+        loss = 0.5 * (r * r).sum() / m
+        loss.backward()
+        for p in (w, x, b):
+            p.grad = None
+        return float(loss)
+
+    return step
+
+
+# --- our Tensor ------------------------------------------------------------------------------------------
+def tensor_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[np.ndarray]]]:
+    from autograd_core.tensor import Tensor
+
+    ws = [Tensor(w.copy(), requires_grad=True) for w in pb["weights"]]
+    bs = [Tensor(b.copy(), requires_grad=True) for b in pb["biases"]]
+    params = ws + bs
+    x, y, lr = Tensor(pb["x"]), Tensor(pb["onehot"]), pb["lr"]
+    m = pb["x"].shape[1]
+
+    def step() -> float:
+        h = x
+        for w, b in zip(ws[:-1], bs[:-1], strict=True):
+            h = (w @ h + b).tanh()
+        z = ws[-1] @ h + bs[-1]
+        loss = (z.exp().sum(axis=0).log().sum() - (y * z).sum()) * (1.0 / m)
+        loss.backward()
+        for p in params:
+            p.data -= lr * p.grad
+            p.grad = None
+        return float(loss.data)
+
+    return step, lambda: [np.asarray(p.data) for p in params]
+
+
+def tensor_linear(pb: dict[str, Any]) -> Callable[[], float]:
+    from autograd_core.tensor import Tensor
+
+    w, x, b = (Tensor(pb[key], requires_grad=True) for key in ("w", "x", "b"))
+    t = Tensor(pb["t"])
+    m = pb["x"].shape[1]
+
+    def step() -> float:
+        r = w @ x + b - t
+        loss = (r * r).sum() * (0.5 / m)
+        loss.backward()
+        for p in (w, x, b):
+            p.grad = None
+        return float(loss.data)
+
+    return step
+
+
+MLP_BUILDERS = {"autograd-core": tensor_mlp, "numpy": numpy_mlp, "torch": torch_mlp}
+LINEAR_BUILDERS = {"autograd-core": tensor_linear, "numpy": numpy_linear, "torch": torch_linear}
+
+
+def available(contender: str) -> bool:
+    return {"autograd-core": tensor_available, "numpy": lambda: True, "torch": torch_available}[contender]()
+
+
+def _interleaved(steps: dict[str, Callable[[], float]], rounds: int, per_round: int) -> dict[str, list[float]]:
+    """Per-step times of each contender: every round runs ``per_round`` steps of each, in a rotating order."""
+    for step in steps.values():  # warm-up: first-call costs (imports, allocator, BLAS buffers)
+        step()
+        step()
+    names = list(steps)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[: r % len(names)]:
+            step = steps[name]
+            for _ in range(per_round):
+                start = time.perf_counter()
+                step()
+                times[name].append(time.perf_counter() - start)
+    return times
+
+
+def _agreement(finals: dict[str, list[np.ndarray]]) -> float:
+    """Largest difference between any contender's parameters and numpy's after the same steps."""
+    ref = finals["numpy"]
+    diffs = [np.max(np.abs(np.asarray(a) - b)) for got in finals.values() for a, b in zip(got, ref, strict=True)]
+    return float(max(diffs, default=0.0))
+
+
+def measure_tensor(
+    sizes: list[int], batch: int, linear: list[int], rounds: int, per_round: int
+) -> dict[str, Any]:
+    """Section c in one process: MLP step and linear layer, each contender interleaved with the others."""
+    torch_threads = None
+    if torch_available():
+        import torch
+
+        torch.set_num_threads(1)
+        torch_threads = torch.get_num_threads()
+    contenders = [name for name in CONTENDERS if available(name)]
+    errors: dict[str, str] = {}
+
+    # Correctness first: one step from the same start, then compare the updated parameters.
+    pb = mlp_problem(sizes, batch)
+    finals = {}
+    for name in contenders:
+        try:
+            step, params = MLP_BUILDERS[name](pb)
+            step()
+            finals[name] = params()
+        except Exception as exc:  # a broken contender shows in the table, not as a crash
+            errors[name] = f"{type(exc).__name__}: {exc}"
+    contenders = [name for name in contenders if name not in errors]
+    agree = _agreement({name: finals[name] for name in contenders})
+
+    mlp_steps = {name: MLP_BUILDERS[name](mlp_problem(sizes, batch))[0] for name in contenders}
+    mlp_times = _interleaved(mlp_steps, rounds, per_round)
+    lpb = linear_problem(*linear)
+    linear_losses = {}
+    linear_steps = {}
+    for name in contenders:
+        linear_steps[name] = LINEAR_BUILDERS[name](lpb)
+        linear_losses[name] = linear_steps[name]()
+    linear_times = _interleaved(linear_steps, rounds, per_round)
+    return {
+        "mlp": mlp_times,
+        "linear": linear_times,
+        "agree": agree,
+        "linear_loss_spread": max(linear_losses.values()) - min(linear_losses.values()) if linear_losses else 0.0,
+        "errors": errors,
+        "torch_threads": torch_threads,
+        "tensor": tensor_available(),
+        "torch": torch_available(),
+    }

@@ -1,0 +1,33 @@
+"""Section d: wall time of ``autograd-core verify`` (scalar graph, Tensor, closed form, finite differences)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+
+def verify_available() -> bool:
+    try:
+        from autograd_core import verify
+    except ImportError:
+        return False
+    return hasattr(verify, "run")
+
+
+def measure_verify(shapes: list[list[int]], repeats: int, seed: int = 0) -> dict[str, Any]:
+    """Time ``verify.run(p, n, m, seed)`` ``repeats`` times per shape, after one warm-up at the smallest."""
+    from autograd_core import verify
+
+    smallest = min(shapes, key=lambda s: s[0] * s[1] * s[2])
+    verify.run(*smallest, seed=seed)  # warm-up: lazy imports, first-call costs
+    out: dict[str, Any] = {}
+    for p, n, m in shapes:
+        times, passed, tensor = [], True, False
+        for _ in range(repeats):
+            start = time.perf_counter()
+            report = verify.run(p, n, m, seed=seed)
+            times.append(time.perf_counter() - start)
+            passed &= bool(report.passed)
+            tensor = bool(getattr(report, "has_tensor", False))
+        out[f"{p},{n},{m}"] = {"times": times, "passed": passed, "tensor": tensor}
+    return out

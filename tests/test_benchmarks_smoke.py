@@ -1,0 +1,86 @@
+"""Smoke test of ``benchmarks/run.py --quick``: the script runs end to end and prints every row.
+
+Timings are never asserted here (they belong to the benchmark table, not to a test); what is checked
+is that each section produces its rows, that no worker failed, and that the scalar contenders
+computed the same thing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import run as bench  # noqa: E402
+from benchmarks import scalar  # noqa: E402
+
+ROW_KEYS = [
+    "scalar.throughput",
+    "scalar.bytes",
+    "deep.time",
+    "deep.memory",
+    "tensor.mlp.numpy",
+    "tensor.mlp.torch",
+    "tensor.linear.numpy",
+    "tensor.linear.torch",
+    "verify.0",
+    "verify.1",
+]
+
+
+@pytest.fixture(scope="module")
+def quick_report() -> bench.Report:
+    return bench.run(bench.QUICK)
+
+
+def test_quick_run_has_every_row_and_no_errors(quick_report: bench.Report) -> None:
+    assert [row.key for row in quick_report.rows] == ROW_KEYS
+    failed = [(row.key, row.ours) for row in quick_report.rows if row.status == "error" or "error" in row.ours]
+    assert failed == []
+
+
+def test_quick_run_prints_a_markdown_table_row_per_result(quick_report: bench.Report) -> None:
+    text = quick_report.markdown()
+    table = [line for line in text.splitlines() if line.startswith("| ")]
+    assert table[0] == "| " + " | ".join(bench.COLUMNS) + " |"
+    assert table[1].startswith("| --- |")
+    assert len(table) == 2 + len(ROW_KEYS)  # header, separator, one line per row
+    assert all(line.count(" | ") == len(bench.COLUMNS) - 1 for line in table)
+    assert "numpy 2." in text or "numpy 1." in text  # the header names numpy and its BLAS
+    assert "BLAS:" in text
+
+
+def test_quick_run_scalar_rows_carry_measurements(quick_report: bench.Report) -> None:
+    throughput = quick_report.row("scalar.throughput")
+    assert throughput.ours.endswith("/step)") and "nodes/s" in throughput.ours
+    assert quick_report.row("scalar.bytes").ours.endswith(" B")
+    # Targets are set for the full sizes: a smoke run never claims them met or missed.
+    assert all(row.status not in ("met", bench.verdict(False)) for row in quick_report.rows)
+
+
+def test_sections_are_selectable_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--quick", "--section", "verify"]) == 0
+    out = capsys.readouterr().out
+    assert "autograd-core verify" in out
+    assert "MLP" not in out and "chain" not in out
+
+
+def test_both_scalar_engines_build_the_same_graph_and_gradients() -> None:
+    pytest.importorskip("micrograd")
+    ours = scalar.measure_mlp("autograd-core", points=4, steps=1, sizes=[2, 3, 1], alpha=1e-4)
+    theirs = scalar.measure_mlp("micrograd", points=4, steps=1, sizes=[2, 3, 1], alpha=1e-4)
+    assert ours["nodes"] == theirs["nodes"] > 50
+    assert ours["loss"] == pytest.approx(theirs["loss"], rel=1e-12)
+    assert ours["grads"] == pytest.approx(theirs["grads"], rel=1e-12, abs=1e-15)
+
+
+def test_count_nodes_walks_a_deep_graph_without_recursion() -> None:
+    V = scalar.engine("autograd-core")
+    x = w = V(0.5)
+    for _ in range(5000):
+        x = x * w
+    assert scalar.count_nodes(x) == 5001
