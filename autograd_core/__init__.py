@@ -8,6 +8,7 @@ from . import closed_form
 from .arrays import grads, values
 from .forward import Dual
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .gradcheck import GradcheckError, gradcheck
 from .graph import backward_steps, topological_order
 from .layout import derivative, gradient, jacobian_of
 from .tensor import Tensor, concatenate, einsum, stack
@@ -15,6 +16,7 @@ from .value import Value
 
 __all__ = [
     "Dual",
+    "GradcheckError",
     "Tensor",
     "Value",
     "backward_steps",
@@ -23,6 +25,7 @@ __all__ = [
     "derivative",
     "einsum",
     "grad",
+    "gradcheck",
     "gradient",
     "grads",
     "hessian",

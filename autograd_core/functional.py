@@ -53,7 +53,7 @@ from . import graph
 from .forward import Dual, jacobian_columns
 from .value import Value
 
-__all__ = ["grad", "hessian", "jacobian", "jvp", "value_and_grad", "vjp"]
+__all__ = ["ForwardOverReverseError", "grad", "hessian", "jacobian", "jvp", "value_and_grad", "vjp"]
 
 Engine = Literal["auto", "value", "tensor"]
 Layout = Literal["numerator", "denominator"]
@@ -102,11 +102,17 @@ class _Arg(NamedTuple):
         return self.kind in ("value", "value_array", "tensor")
 
 
+class ForwardOverReverseError(TypeError):
+    """A reverse-mode transform was handed dual numbers (e.g. ``jvp`` of ``grad``): not supported."""
+
+
 def _classify(x: Any, where: str) -> _Arg:
     if isinstance(x, Dual) or (isinstance(x, np.ndarray) and x.dtype == object
                                and any(isinstance(e, Dual) for e in x.flat)):
-        raise TypeError(f"{where} is a dual number: reverse mode inside forward mode (e.g. jvp of grad) is not "
-                        "supported, because Value holds floats; nest reverse inside reverse (hessian) instead")
+        raise ForwardOverReverseError(
+            f"{where} is a dual number: reverse mode inside forward mode (e.g. jvp of grad) is not supported, "
+            "because Value holds floats; nest reverse inside reverse (hessian) instead"
+        )
     if isinstance(x, Value):
         return _Arg("value", (), x)
     if _is_tensor(x):
@@ -659,8 +665,11 @@ def _jacobians(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, A
     M = int(np.prod(tr.out_shape, dtype=int))
     N = sum(int(np.prod(s, dtype=int)) for s in shapes)
     if mode == "auto" and N < M and not tr.create_graph:
-        out_shape, Js = _forward_jacobians(f, args, kwargs, nums, tr.engine, "jacobian")
-        return out_shape, Js, shapes
+        try:
+            out_shape, Js = _forward_jacobians(f, args, kwargs, nums, tr.engine, "jacobian")
+            return out_shape, Js, shapes
+        except ForwardOverReverseError:
+            pass  # f differentiates internally (e.g. a Hessian's grad): reverse over reverse instead
     return tr.out_shape, _reverse_jacobians(tr), shapes
 
 
@@ -674,6 +683,8 @@ def _forward_engine(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[s
         tangents = [np.zeros(a.shape) if a.shape != () else 0.0 for a in classified]
         _jvp_pass(f, args, kwargs, nums, classified, tangents, "value", "jacobian")
         return "value"
+    except ForwardOverReverseError:
+        raise
     except (TypeError, AttributeError):
         return "tensor"
 
@@ -781,7 +792,7 @@ def jvp(f: Callable[..., Any], x: Any, v: Any, engine: Engine = "auto") -> tuple
         try:
             primal, (_, tangent) = _jvp_pass(f, args, {}, nums, classified, tangents, chosen, "jvp")
         except (TypeError, AttributeError) as err:
-            if engine != "auto":
+            if engine != "auto" or isinstance(err, ForwardOverReverseError):
                 raise
             errors.append(f"{chosen}: {type(err).__name__}: {err}")
             continue

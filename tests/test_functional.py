@@ -1,0 +1,355 @@
+"""The functional API: grad, value_and_grad, jacobian (both layouts, both modes), hessian, vjp, jvp."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from autograd_core import Tensor, Value, closed_form, functional, grad, hessian, jacobian, jvp, value_and_grad, vjp
+from autograd_core.arrays import values
+from autograd_core.layout import derivative, gradient
+
+RNG = np.random.default_rng(5)
+W = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
+B = np.array([0.5, -1.0])
+X3 = np.array([0.3, -0.7, 1.1])
+
+
+def fd_jacobian(f, x, eps=1e-6):
+    """Central differences, (outputs, inputs), on plain floats."""
+    x = np.asarray(x, dtype=float)
+    cols = []
+    for j in range(x.size):
+        e = np.zeros(x.size)
+        e[j] = eps
+        up = np.asarray(f((x.reshape(-1) + e).reshape(x.shape)), dtype=float).reshape(-1)
+        down = np.asarray(f((x.reshape(-1) - e).reshape(x.shape)), dtype=float).reshape(-1)
+        cols.append((up - down) / (2 * eps))
+    return np.stack(cols, axis=1)
+
+
+def mlp_loss(p):
+    """A 2-3-1 tanh network on two fixed samples, parameters flattened into p (13 entries)."""
+    W1, b1, W2, b2 = p[:6].reshape(3, 2), p[6:9], p[9:12].reshape(1, 3), p[12:13]
+    X = np.array([[0.5, -1.0], [1.5, 0.25]])
+    y = np.array([1.0, -0.5])
+    S = W2 @ np.tanh(W1 @ X + b1[:, None]) + b2[:, None]
+    return ((S[0] - y) ** 2).sum() / 2
+
+
+def mlp_loss_float(p):
+    W1, b1, W2, b2 = p[:6].reshape(3, 2), p[6:9], p[9:12].reshape(1, 3), p[12:13]
+    X = np.array([[0.5, -1.0], [1.5, 0.25]])
+    y = np.array([1.0, -0.5])
+    S = W2 @ np.tanh(W1 @ X + b1[:, None]) + b2[:, None]
+    return float(((S[0] - y) ** 2).sum() / 2)
+
+
+# --- grad ----------------------------------------------------------------------------------------
+def test_grad_of_a_float_function_is_a_float():
+    g = grad(lambda x: (x * x * x).tanh())(0.5)
+    assert isinstance(g, float)
+    assert g == pytest.approx(3 * 0.25 * (1 - math.tanh(0.125) ** 2), rel=1e-14)
+
+
+def test_grad_of_an_array_function_is_shaped_like_the_input():
+    A = RNG.normal(size=(2, 3))
+    g = grad(lambda M: np.sum(M * M * M))(A)
+    assert isinstance(g, np.ndarray) and g.shape == (2, 3)
+    np.testing.assert_allclose(g, 3 * A**2, rtol=1e-14)
+
+
+def test_grad_with_several_argnums_returns_a_tuple_in_that_order():
+    f = lambda w, x, b: (w * x + b).tanh()
+    gw, gb = grad(f, argnums=(0, 2))(0.5, 2.0, -0.25)
+    t = math.tanh(0.5 * 2.0 - 0.25)
+    assert (gw, gb) == pytest.approx((2.0 * (1 - t * t), 1 - t * t), rel=1e-14)
+    (gx,) = grad(f, argnums=(1,))(0.5, 2.0, -0.25)
+    assert gx == pytest.approx(0.5 * (1 - t * t), rel=1e-14)
+    assert grad(f, argnums=-1)(0.5, 2.0, -0.25) == pytest.approx(1 - t * t, rel=1e-14)
+
+
+def test_grad_passes_other_arguments_and_keywords_untouched():
+    def f(x, data, scale=1.0):
+        assert isinstance(data, np.ndarray) and data.dtype == float  # not lifted
+        return scale * np.sum(x * data)
+
+    np.testing.assert_allclose(grad(f)(np.ones(3), X3, scale=2.0), 2 * X3)
+
+
+def test_grad_matches_central_differences_on_a_layer_loss():
+    f = lambda Wt: np.sum(np.tanh(Wt @ X3 + B) ** 2)
+    f_float = lambda Wt: float(np.sum(np.tanh(Wt @ X3 + B) ** 2))
+    np.testing.assert_allclose(grad(f)(W), fd_jacobian(f_float, W).reshape(W.shape), rtol=1e-6, atol=1e-9)
+
+
+def test_grad_of_an_input_that_does_not_matter_is_zero():
+    assert grad(lambda x, y: x * 2.0, argnums=1)(1.0, 3.0) == 0.0
+    np.testing.assert_array_equal(grad(lambda x: 7.0)(np.ones(2)), np.zeros(2))
+
+
+def test_value_and_grad_returns_both():
+    value, g = value_and_grad(lambda x: np.sum(x * x))(X3)
+    assert value == pytest.approx(float(X3 @ X3), rel=1e-15)
+    np.testing.assert_allclose(g, 2 * X3)
+
+
+def test_grad_of_a_one_entry_array_output_is_allowed():
+    g = grad(lambda x: np.array([[1.0, 2.0]]) @ x)(np.array([[3.0], [4.0]]))  # a 1×1 output
+    np.testing.assert_array_equal(g, [[1.0], [2.0]])
+
+
+# --- higher order ----------------------------------------------------------------------------------
+def test_third_derivative_of_x_to_the_fifth_is_240():
+    assert grad(grad(grad(lambda x: x**5)))(2.0) == pytest.approx(240.0, rel=1e-14)
+
+
+def test_grad_of_grad_matches_differences_of_grad():
+    f = lambda x: (x * x).sin() * x.exp()
+    second = grad(grad(f))(0.8)
+    eps = 1e-5
+    assert second == pytest.approx((grad(f)(0.8 + eps) - grad(f)(0.8 - eps)) / (2 * eps), rel=1e-7)
+
+
+def test_nested_grad_differentiates_through_a_closure():
+    # d/dy [ ∂(x·y)/∂x ] = d/dy y = 1: the inner grad must keep its result a graph node.
+    assert grad(lambda y: grad(lambda x: x * y * y)(1.0))(3.0) == pytest.approx(6.0)
+
+
+def test_hessian_of_tanh_neuron_matches_the_closed_form():
+    w, x, b = 0.3, -1.2, 0.5
+    H = hessian(lambda v: (v[0] * v[1] + v[2]).tanh())(np.array([w, x, b]))
+    t = math.tanh(w * x + b)
+    second = -2 * t * (1 - t * t)
+    du = np.array([x, w, 1.0])
+    expected = second * np.outer(du, du)
+    expected[0, 1] += 1 - t * t
+    expected[1, 0] += 1 - t * t
+    np.testing.assert_allclose(H, expected, rtol=1e-13, atol=1e-15)
+
+
+def test_hessian_with_several_argnums_gives_blocks():
+    f = lambda w, x: (w * x).sum() ** 2
+    w0, x0 = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    H = hessian(f, argnums=(0, 1))(w0, x0)
+    s = float(w0 @ x0)
+    np.testing.assert_allclose(H[0][0], 2 * np.outer(x0, x0))
+    np.testing.assert_allclose(H[0][1], 2 * np.outer(x0, w0) + 2 * s * np.eye(2))
+    np.testing.assert_allclose(H[1][0], H[0][1].T)
+    np.testing.assert_allclose(H[1][1], 2 * np.outer(w0, w0))
+
+
+def test_hessian_of_a_matrix_input_has_shape_input_plus_input():
+    A = RNG.normal(size=(2, 2))
+    H = hessian(lambda M: np.sum(M * M * M))(A)
+    assert H.shape == (2, 2, 2, 2)
+    np.testing.assert_allclose(H.reshape(4, 4), np.diag(6 * A.reshape(-1)), atol=1e-15)
+
+
+def test_hessian_vector_product_of_a_small_mlp_loss():
+    p = RNG.normal(size=13) * 0.7
+    v = RNG.normal(size=13)
+    hvp = grad(lambda q: np.sum(grad(mlp_loss)(q) * v))(p)  # reverse over reverse, never forming H
+    H = hessian(mlp_loss)(p)
+    np.testing.assert_allclose(hvp, H @ v, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(H, H.T, rtol=1e-12, atol=1e-13)
+    eps = 1e-5
+    fd = (grad(mlp_loss)(p + eps * v) - grad(mlp_loss)(p - eps * v)) / (2 * eps)
+    np.testing.assert_allclose(hvp, fd, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(grad(mlp_loss)(p), fd_jacobian(mlp_loss_float, p)[0], rtol=1e-6, atol=1e-9)
+
+
+def test_grad_of_a_jvp_is_reverse_over_forward():
+    f = lambda x: (x * x).tanh()
+    second = grad(lambda x: jvp(f, x, 1.0)[1])(0.4)
+    assert second == pytest.approx(grad(grad(f))(0.4), rel=1e-13)
+
+
+def test_jvp_of_a_grad_is_refused_with_a_clear_message():
+    with pytest.raises(TypeError, match="jvp of grad"):
+        jvp(grad(lambda x: x * x), 1.0, 1.0)
+
+
+# --- jacobian --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("mode", ["reverse", "forward", "auto"])
+def test_jacobian_of_a_layer_is_W_numerator_and_W_transposed_denominator(mode):
+    layer = lambda x: W @ x + B
+    np.testing.assert_array_equal(jacobian(layer, mode=mode)(X3), W)
+    np.testing.assert_array_equal(jacobian(layer, layout="denominator", mode=mode)(X3), W.T)
+    np.testing.assert_array_equal(jacobian(layer, mode=mode)(X3), closed_form.dz_dx(W))
+
+
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_jacobian_matches_central_differences(mode):
+    f = lambda x: np.array([x[0] * x[1].sin(), (x[2] * x[0]).exp(), x[1] ** 2 / x[2], x[0].tanh()])
+    f_float = lambda x: [x[0] * math.sin(x[1]), math.exp(x[2] * x[0]), x[1] ** 2 / x[2], math.tanh(x[0])]
+    J = jacobian(f, mode=mode)(X3)
+    assert J.shape == (4, 3)
+    np.testing.assert_allclose(J, fd_jacobian(f_float, X3), rtol=1e-7, atol=1e-9)
+
+
+def test_forward_and_reverse_jacobians_agree_to_rounding():
+    A = RNG.normal(size=(5, 3))
+    f = lambda x: np.tanh(A @ x) * x.sum()
+    x = RNG.normal(size=3)
+    np.testing.assert_allclose(jacobian(f, mode="forward")(x), jacobian(f, mode="reverse")(x), rtol=1e-13,
+                               atol=1e-15)
+
+
+def test_auto_mode_picks_forward_for_tall_and_reverse_for_wide(monkeypatch):
+    calls = []
+    original = functional._forward_jacobians
+
+    def spy(*args, **kwargs):
+        calls.append("forward")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(functional, "_forward_jacobians", spy)
+    tall = jacobian(lambda x: np.array([x * 2.0, x * x, x.exp()]))(0.5)  # 1 input, 3 outputs
+    np.testing.assert_allclose(tall, [2.0, 1.0, math.exp(0.5)])
+    assert calls == ["forward"]
+    jacobian(lambda x: np.sum(x * x))(X3)  # 3 inputs, 1 output
+    assert calls == ["forward"]
+
+
+def test_scalar_by_matrix_layouts_are_eq3_and_the_gradient():
+    A = RNG.normal(size=(2, 3))
+    f = lambda M: np.sum(M * M * np.arange(6.0).reshape(2, 3))
+    num = jacobian(f)(A)
+    den = jacobian(f, layout="denominator")(A)
+    assert num.shape == (3, 2) and den.shape == (2, 3)
+    Wv = values(A)
+    L = f(Wv)
+    L.backward()
+    np.testing.assert_allclose(num, derivative(L, Wv))  # Eq. 3: the transposed shape
+    np.testing.assert_allclose(den, gradient(L, Wv))  # ∇, shaped like A
+
+
+def test_vector_by_matrix_jacobian_entry_meaning():
+    x = X3
+    J = jacobian(lambda M: M @ x)(W)  # ∂z_i/∂w_kl = δ_ik x_l, numerator shape (2, 3, 2)
+    assert J.shape == (2, 3, 2)
+    for i in range(2):
+        for k in range(2):
+            for ell in range(3):
+                assert J[i, ell, k] == (x[ell] if i == k else 0.0)
+    D = jacobian(lambda M: M @ x, layout="denominator")(W)
+    np.testing.assert_array_equal(D, np.transpose(J))
+
+
+def test_jacobian_of_scalar_by_scalar_is_a_float():
+    assert jacobian(lambda x: x * x * x)(2.0) == 12.0
+    assert jacobian(lambda x: x * x * x, mode="forward")(2.0) == 12.0
+
+
+def test_jacobian_with_several_argnums():
+    Jw, Jx = jacobian(lambda Wt, x: Wt @ x, argnums=(0, 1))(W, X3)
+    np.testing.assert_array_equal(Jx, W)
+    assert Jw.shape == (2, 3, 2)
+
+
+def test_nested_jacobian_gives_third_derivatives():
+    # d/dx of the Hessian of Σ x_i³ is the tensor 6 δ_ijk
+    T = jacobian(hessian(lambda x: np.sum(x * x * x)))(np.array([1.0, 2.0]))
+    expected = np.zeros((2, 2, 2))
+    expected[0, 0, 0] = expected[1, 1, 1] = 6.0
+    np.testing.assert_array_equal(T, expected)
+
+
+# --- vjp / jvp -------------------------------------------------------------------------------------
+def test_vjp_is_v_transposed_times_the_jacobian():
+    f = lambda x: np.tanh(W @ x + B)
+    v = np.array([0.7, -1.3])
+    out, cot = vjp(f, X3, v)
+    np.testing.assert_allclose(out, np.tanh(W @ X3 + B), rtol=1e-15)
+    np.testing.assert_allclose(cot, v @ jacobian(f)(X3), rtol=1e-14)
+
+
+def test_jvp_is_the_jacobian_times_v():
+    f = lambda x: np.tanh(W @ x + B)
+    v = np.array([1.0, 0.5, -2.0])
+    out, tan = jvp(f, X3, v)
+    np.testing.assert_allclose(out, np.tanh(W @ X3 + B), rtol=1e-15)
+    np.testing.assert_allclose(tan, jacobian(f)(X3) @ v, rtol=1e-14)
+
+
+def test_vjp_and_jvp_with_several_arguments():
+    f = lambda w, x: w * x.sin()
+    out, (gw, gx) = vjp(f, (0.5, 1.2), 2.0)
+    assert out == pytest.approx(0.5 * math.sin(1.2))
+    assert (gw, gx) == pytest.approx((2 * math.sin(1.2), 2 * 0.5 * math.cos(1.2)))
+    out, t = jvp(f, (0.5, 1.2), (1.0, 1.0))
+    assert t == pytest.approx(math.sin(1.2) + 0.5 * math.cos(1.2))
+
+
+# --- errors ----------------------------------------------------------------------------------------
+def test_grad_of_a_vector_output_says_use_jacobian_or_vjp():
+    with pytest.raises(ValueError, match=r"shape \(2,\).*jacobian.*vjp"):
+        grad(lambda x: W @ x)(X3)
+
+
+def test_vjp_with_a_wrong_v_names_both_shapes():
+    with pytest.raises(ValueError, match=r"v has shape \(3,\) but f's output has shape \(2,\)"):
+        vjp(lambda x: W @ x, X3, np.ones(3))
+
+
+def test_jvp_with_a_wrong_v_names_both_shapes():
+    with pytest.raises(ValueError, match=r"v has shape \(2,\) but x has shape \(3,\)"):
+        jvp(lambda x: W @ x, X3, np.ones(2))
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="argnums 2 is out of range for f called with 2 positional"):
+        grad(lambda a, b: a * b, argnums=2)(1.0, 2.0)
+    with pytest.raises(TypeError, match="argument 0 must be a real number or a float array"):
+        grad(lambda s: s)("abc")
+    with pytest.raises(ValueError, match="layout must be 'numerator' or 'denominator'"):
+        jacobian(lambda x: x, layout="row")
+    with pytest.raises(ValueError, match="engine must be one of"):
+        grad(lambda x: x, engine="torch")(1.0)
+    with pytest.raises(ValueError, match="mode must be"):
+        jacobian(lambda x: x, mode="sideways")
+
+
+def test_a_function_that_runs_on_neither_engine_reports_both_errors():
+    with pytest.raises(TypeError, match=r"neither engine.*Value inputs.*Tensor inputs"):
+        grad(lambda x: x.no_such_method())(np.ones(2))
+
+
+def test_domain_errors_from_f_are_not_swallowed():
+    with pytest.raises(ValueError, match="log"):
+        grad(lambda x: x.log())(-1.0)
+
+
+# --- the Tensor engine -----------------------------------------------------------------------------
+def test_tensor_engine_grad_hessian_jacobian_vjp_jvp():
+    f = lambda x: (Tensor(W) @ x + B).tanh().sum()
+    g_value = grad(lambda x: np.sum(np.tanh(W @ x + B)))(X3)
+    np.testing.assert_allclose(grad(f, engine="tensor")(X3), g_value, rtol=1e-12)
+    np.testing.assert_allclose(grad(f)(X3), g_value, rtol=1e-12)  # auto falls back to Tensor
+    H_value = hessian(lambda x: np.sum(np.tanh(W @ x + B)))(X3)
+    np.testing.assert_allclose(hessian(f, engine="tensor")(X3), H_value, rtol=1e-13, atol=1e-15)
+    layer = lambda x: W @ x + B
+    np.testing.assert_allclose(jacobian(layer, engine="tensor")(X3), W)
+    np.testing.assert_allclose(jacobian(layer, engine="tensor", mode="forward")(X3), W)
+    np.testing.assert_allclose(jacobian(layer, engine="tensor", layout="denominator")(X3), W.T)
+    v = np.array([1.0, -2.0])
+    np.testing.assert_allclose(vjp(layer, X3, v, engine="tensor")[1], W.T @ v)
+    np.testing.assert_allclose(jvp(layer, X3, np.ones(3), engine="tensor")[1], W @ np.ones(3))
+
+
+def test_tensor_engine_grad_of_grad_and_matrix_inputs():
+    assert grad(grad(lambda x: (x**5).sum(), engine="tensor"), engine="tensor")(2.0) == pytest.approx(80 * 2)
+    g = grad(lambda M: (M @ X3).tanh().sum(), engine="tensor")(W)
+    np.testing.assert_allclose(g, grad(lambda M: np.sum(np.tanh(M @ X3)))(W), rtol=1e-12)
+
+
+def test_nested_value_inputs_return_nodes():
+    x = Value(1.5)
+    g = grad(lambda t: t * t * t)(x)
+    assert isinstance(g, Value) and g.data == pytest.approx(6.75)
+    arr = values(np.array([1.0, 2.0]))
+    ga = grad(lambda t: np.sum(t * t))(arr)
+    assert ga.dtype == object and [e.data for e in ga] == [2.0, 4.0]
