@@ -97,6 +97,8 @@ def summarize(x: Any) -> str:
         return _num(x)
     if x.size == 0:
         return "[]"
+    if x.ndim == 0:
+        return _num(x)
     if x.size <= 4:
         return "[" + ", ".join(_num(v) for v in x.ravel()) + "]"
     with np.errstate(all="ignore"):
@@ -129,35 +131,54 @@ def _escape(text: str) -> str:
     return _RECORD_SPECIAL.sub(r"\\\1", text)
 
 
-def _record(fields: Iterable[str], rankdir: str) -> str:
+def _record(fields: Iterable[str], rankdir: str, stacked: bool = False) -> str:
+    """A record label: fields side by side (scalars), or ``stacked`` one above the other (tensors)."""
     body = " | ".join(_escape(f) for f in fields)
     # In a left-to-right layout a record's top level is vertical; braces turn it into a row.
-    return "{ " + body + " }" if rankdir in ("LR", "RL") else body
+    horizontal_layout = rankdir in ("LR", "RL")
+    return "{ " + body + " }" if horizontal_layout != stacked else body
 
 
 def node_fields(node: Any) -> list[str]:
     """What a node's box shows: its name, then data and grad (and shape, for tensors)."""
     name = node.label or ("" if node.parents else "const")
     if _is_array(node.data):
-        return [name or node.op, f"shape {_shape_text(node.data.shape)}",
-                f"data {summarize(node.data)}", f"grad {summarize(node.grad)}"]
+        fields = [name] if name else []
+        return [*fields, f"shape {_shape_text(node.data.shape)}", f"data {summarize(node.data)}",
+                f"grad {summarize(node.grad)}"]
     fields = [name] if name else []
     return [*fields, f"data {_num(node.data)}", f"grad {summarize(node.grad)}"]
 
 
 def edge_locals(node: Any) -> list[Any]:
-    """∂node/∂parent for each parent occurrence, from the derivative table (``_locals()``), or [] if unknown."""
-    locals_ = getattr(node, "_locals", None)
-    if locals_ is None:
-        return []
+    """∂node/∂parent for each parent occurrence (``None`` where there is no single factor).
+
+    ``Value`` gives them from the derivative table (``_locals()``). A ``Tensor`` reports them with
+    its gradient terms (``_contributions()``, after backward): arrays for elementwise operations,
+    ``None`` for contractions such as ``@``, and no term for parents that need no gradient.
+    """
     try:
-        return list(locals_())
+        get = getattr(node, "_locals", None)
+        if get is not None:
+            return list(get())
+        if getattr(node, "grad", None) is None:
+            return []
+        terms = iter(node._contributions())
+        pending = next(terms, None)
+        found: list[Any] = []
+        for parent in node.parents:
+            if pending is not None and pending[0] is parent:
+                found.append(pending[1])
+                pending = next(terms, None)
+            else:
+                found.append(None)
+        return found
     except Exception:  # a local derivative that cannot be evaluated is simply not written on the edge
         return []
 
 
 def _local_text(local: Any) -> str:
-    if callable(local):
+    if local is None or callable(local):
         return ""
     return "local " + summarize(local) if (_is_array(local) or isinstance(local, (int, float))) else ""
 
@@ -265,7 +286,7 @@ def _draw_nodes(dot: Drawing, order: Sequence[Any], rankdir: str, show_local: bo
     for node in order:
         nid = ids[node]
         attrs = _node_style(node, on_path, step)
-        dot.node(nid, _record(node_fields(node), rankdir), shape="record", **attrs)
+        dot.node(nid, _record(node_fields(node), rankdir, stacked=_is_array(node.data)), shape="record", **attrs)
         if not node.parents:
             continue
         op_attrs = {"style": "filled", "fillcolor": PATH_COLOR, "fontcolor": "white"} if node in on_path else {}

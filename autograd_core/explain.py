@@ -194,8 +194,12 @@ class Explanation:
         if self.paths is None:
             return [f"Paths from {leaf} to {root}: {count} -- too many to list, so they are counted, not "
                     "enumerated; the terms above group them by the first edge."]
-        lines = [f"Paths from {leaf} to {root}: {count}; each is a product of local derivatives, and they too "
-                 f"sum to ∂{root}/∂{leaf}:"]
+        if all(path.value is not None for path in self.paths):
+            lines = [f"Paths from {leaf} to {root}: {count}; each is a product of local derivatives, and they "
+                     f"too sum to ∂{root}/∂{leaf}:"]
+        else:
+            lines = [f"Paths from {leaf} to {root}: {count}; along each, the gradient passes through one "
+                     "vector-Jacobian product per operation:"]
         for path in self.paths:
             lines.append("  " + _route(path.nodes) + _product(path))
         return lines
@@ -209,8 +213,12 @@ class Explanation:
             lines.append(f"  term {i}: via {child}{self._operand_note(term)}")
             lines.append(f"    upstream ∂{describe(self.root)}/∂{child} = {self._upstream_text(term)}")
             lines.append(f"    local    ∂{child}/∂{leaf} = {self._local_text(term)}")
-            lines.append(f"    term     {summarize(term.upstream)} × {summarize(term.local)} = "
-                         f"{summarize(term.contribution)}")
+            if term.local is None:  # a Tensor contraction: no single local factor
+                lines.append(f"    term     the vector-Jacobian product of the upstream gradient = "
+                             f"{summarize(term.contribution)}")
+            else:
+                lines.append(f"    term     {summarize(term.upstream)} × {summarize(term.local)} = "
+                             f"{summarize(term.contribution)}")
         if len(self.terms) > len(shown):
             lines.append(f"  … and {len(self.terms) - len(shown)} more terms (not shown; the sum includes them)")
         if self.leaf is not self.root:
@@ -234,6 +242,8 @@ class Explanation:
         return f" (operand {term.position + 1} of {len(term.child.parents)})" if uses > 1 else ""
 
     def _local_text(self, term: Term) -> str:
+        if term.local is None:
+            return f"a contraction ({term.child.op}): its rule passes the upstream gradient on as a whole"
         name = self.local_name(term)
         return f"{name} = {summarize(term.local)}" if not name.startswith("∂") else summarize(term.local)
 
