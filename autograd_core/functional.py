@@ -93,20 +93,25 @@ def _is_tensor(x: Any) -> bool:
 class _Arg(NamedTuple):
     """One differentiated argument: what the caller passed, classified."""
 
-    kind: str  # "float" | "array" | "value" | "value_array" | "tensor"
+    kind: str  # "float" | "array" | "value" | "value_array" | "tensor" | "dual" | "dual_array" (jvp only)
     shape: tuple[int, ...]
     data: Any  # the float / float array, or the node(s) as passed
 
     @property
     def nested(self) -> bool:
-        return self.kind in ("value", "value_array", "tensor")
+        return self.kind in ("value", "value_array", "tensor", "dual", "dual_array")
 
 
 class ForwardOverReverseError(TypeError):
     """A reverse-mode transform was handed dual numbers (e.g. ``jvp`` of ``grad``): not supported."""
 
 
-def _classify(x: Any, where: str) -> _Arg:
+def _classify(x: Any, where: str, duals: bool = False) -> _Arg:
+    """What kind of argument ``x`` is; ``duals=True`` (forward over forward) accepts dual numbers."""
+    if duals and isinstance(x, Dual):
+        return _Arg("dual", (), x)
+    if duals and isinstance(x, np.ndarray) and x.dtype == object and any(isinstance(e, Dual) for e in x.flat):
+        return _Arg("dual_array", x.shape, x)
     if isinstance(x, Dual) or (isinstance(x, np.ndarray) and x.dtype == object
                                and any(isinstance(e, Dual) for e in x.flat)):
         raise ForwardOverReverseError(
@@ -479,7 +484,7 @@ def _dual_outputs(out: Any, fname: str) -> tuple[tuple[int, ...], list[Any]]:
 
 
 def _lift_dual(arg: _Arg, tangent: Any, engine: str) -> Any:
-    if engine == "tensor" or arg.kind == "value" or (arg.shape == () and arg.kind != "value_array"):
+    if engine == "tensor" or arg.kind in ("value", "dual") or (arg.shape == () and not arg.kind.endswith("_array")):
         data = arg.data
         if arg.kind == "tensor":
             raise TypeError("forward mode does not take Tensor nodes as inputs; use reverse mode (mode='reverse')")
@@ -774,7 +779,7 @@ def jvp(f: Callable[..., Any], x: Any, v: Any, engine: Engine = "auto") -> tuple
     if len(vs) != len(args):
         raise ValueError(f"jvp: x has {len(args)} arguments but v has {len(vs)} tangents")
     nums = tuple(range(len(args)))
-    classified = [_classify(a, f"jvp: argument {n}") for n, a in enumerate(args)]
+    classified = [_classify(a, f"jvp: argument {n}", duals=True) for n, a in enumerate(args)]
     tangents = []
     for n, (arg, t) in enumerate(zip(classified, vs, strict=True)):
         t_shape = np.shape(t) if not isinstance(t, Value) else ()
