@@ -92,20 +92,20 @@ def numpy_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], lis
     return step, lambda: ws + bs
 
 
-def numpy_linear(pb: dict[str, Any]) -> Callable[[], float]:
+def numpy_linear(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[Any]]]:
     w, x, b, t = pb["w"], pb["x"], pb["b"], pb["t"]
     m = x.shape[1]
+    last: list[Any] = []
 
     def step() -> float:
         z = w @ x + b
         r = z - t
         loss = 0.5 * float((r * r).sum()) / m
         g = r / m
-        grads = (g @ x.T, w.T @ g, g.sum(axis=1, keepdims=True))  # ∇W, ∇X, ∇b: Eq. 28-30
-        del grads  # computed, as the others compute them, then dropped
+        last[:] = (g @ x.T, w.T @ g, g.sum(axis=1, keepdims=True))  # ∇W, ∇X, ∇b: Eq. 28-30
         return loss
 
-    return step
+    return step, lambda: last
 
 
 # --- PyTorch CPU -----------------------------------------------------------------------------------------
@@ -134,22 +134,24 @@ def torch_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], lis
     return step, lambda: [p.detach().numpy() for p in params]
 
 
-def torch_linear(pb: dict[str, Any]) -> Callable[[], float]:
+def torch_linear(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[Any]]]:
     import torch
 
     w, x, b = (torch.tensor(pb[key], requires_grad=True) for key in ("w", "x", "b"))
     t = torch.tensor(pb["t"])
     m = x.shape[1]
+    last: list[Any] = []
 
     def step() -> float:
         r = w @ x + b - t
         loss = 0.5 * (r * r).sum() / m
         loss.backward()
+        last[:] = (w.grad, x.grad, b.grad)
         for p in (w, x, b):
             p.grad = None
         return float(loss)
 
-    return step
+    return step, lambda: [g.numpy() for g in last]
 
 
 # --- our Tensor ------------------------------------------------------------------------------------------
@@ -177,22 +179,24 @@ def tensor_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], li
     return step, lambda: [np.asarray(p.data) for p in params]
 
 
-def tensor_linear(pb: dict[str, Any]) -> Callable[[], float]:
+def tensor_linear(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[Any]]]:
     from autograd_core.tensor import Tensor
 
     w, x, b = (Tensor(pb[key], requires_grad=True) for key in ("w", "x", "b"))
     t = Tensor(pb["t"])
     m = pb["x"].shape[1]
+    last: list[Any] = []
 
     def step() -> float:
         r = w @ x + b - t
         loss = (r * r).sum() * (0.5 / m)
         loss.backward()
+        last[:] = (w.grad, x.grad, b.grad)
         for p in (w, x, b):
             p.grad = None
         return float(loss.data)
 
-    return step
+    return step, lambda: last
 
 
 MLP_BUILDERS = {"autograd-core": tensor_mlp, "numpy": numpy_mlp, "torch": torch_mlp}
@@ -227,48 +231,48 @@ def _agreement(finals: dict[str, list[np.ndarray]]) -> float:
     return float(max(diffs, default=0.0))
 
 
+def _checked(
+    builders: dict[str, Callable[[dict[str, Any]], tuple[Callable[[], float], Callable[[], list[Any]]]]],
+    problem: dict[str, Any],
+    contenders: list[str],
+    errors: dict[str, str],
+) -> tuple[dict[str, Callable[[], float]], float]:
+    """Build each contender, run one step, compare its results with numpy's.
+
+    Returns the step functions of the contenders that ran, and their largest difference from numpy.
+    A contender that raises is left out and its error recorded: it shows in the table, not as a crash.
+    """
+    steps, results = {}, {}
+    for name in contenders:
+        try:
+            step, outputs = builders[name](problem)
+            step()
+            results[name] = [np.asarray(a, dtype=float) for a in outputs()]
+            steps[name] = step
+        except Exception as exc:
+            errors[name] = f"{type(exc).__name__}: {exc}"
+    return steps, _agreement(results) if "numpy" in results else float("nan")
+
+
 def measure_tensor(
     sizes: list[int], batch: int, linear: list[int], rounds: int, per_round: int
 ) -> dict[str, Any]:
     """Section c in one process: MLP step and linear layer, each contender interleaved with the others."""
-    torch_threads = None
     if torch_available():
         import torch
 
         torch.set_num_threads(1)
-        torch_threads = torch.get_num_threads()
     contenders = [name for name in CONTENDERS if available(name)]
-    errors: dict[str, str] = {}
-
-    # Correctness first: one step from the same start, then compare the updated parameters.
-    pb = mlp_problem(sizes, batch)
-    finals = {}
-    for name in contenders:
-        try:
-            step, params = MLP_BUILDERS[name](pb)
-            step()
-            finals[name] = params()
-        except Exception as exc:  # a broken contender shows in the table, not as a crash
-            errors[name] = f"{type(exc).__name__}: {exc}"
-    contenders = [name for name in contenders if name not in errors]
-    agree = _agreement({name: finals[name] for name in contenders})
-
-    mlp_steps = {name: MLP_BUILDERS[name](mlp_problem(sizes, batch))[0] for name in contenders}
-    mlp_times = _interleaved(mlp_steps, rounds, per_round)
-    lpb = linear_problem(*linear)
-    linear_losses = {}
-    linear_steps = {}
-    for name in contenders:
-        linear_steps[name] = LINEAR_BUILDERS[name](lpb)
-        linear_losses[name] = linear_steps[name]()
-    linear_times = _interleaved(linear_steps, rounds, per_round)
-    return {
-        "mlp": mlp_times,
-        "linear": linear_times,
-        "agree": agree,
-        "linear_loss_spread": max(linear_losses.values()) - min(linear_losses.values()) if linear_losses else 0.0,
-        "errors": errors,
-        "torch_threads": torch_threads,
-        "tensor": tensor_available(),
-        "torch": torch_available(),
+    out: dict[str, Any] = {"tensor": tensor_available(), "torch": torch_available()}
+    problems = {
+        "mlp": (MLP_BUILDERS, lambda: mlp_problem(sizes, batch)),
+        "linear": (LINEAR_BUILDERS, lambda: linear_problem(*linear)),
     }
+    for key, (builders, make) in problems.items():
+        errors: dict[str, str] = {}
+        # Builders copy what they update, so all start from the same weights; the timed contenders are
+        # built afresh after the check (an MLP step has moved the check's weights).
+        _, agree = _checked(builders, make(), contenders, errors)
+        steps, _ = _checked(builders, make(), [c for c in contenders if c not in errors], errors)
+        out[key] = {"times": _interleaved(steps, rounds, per_round), "agree": agree, "errors": errors}
+    return out

@@ -22,12 +22,17 @@ def measure_verify(shapes: list[list[int]], repeats: int, seed: int = 0) -> dict
     verify.run(*smallest, seed=seed)  # warm-up: lazy imports, first-call costs
     out: dict[str, Any] = {}
     for p, n, m in shapes:
-        times, passed, tensor = [], True, False
+        times, report = [], None
         for _ in range(repeats):
             start = time.perf_counter()
             report = verify.run(p, n, m, seed=seed)
             times.append(time.perf_counter() - start)
-            passed &= bool(report.passed)
-            tensor = bool(getattr(report, "has_tensor", False))
-        out[f"{p},{n},{m}"] = {"times": times, "passed": passed, "tensor": tensor}
+        out[f"{p},{n},{m}"] = {"times": times, "tensor": bool(report.tensor), **_failures(report)}
     return out
+
+
+def _failures(report: Any) -> dict[str, Any]:
+    """How many quantities verify found wrong, of how many, and the first error message it gave."""
+    failed = report.failures  # a property
+    errors = [message for row in failed for message in row.errors.values()]
+    return {"failed": len(failed), "quantities": len(report.rows), "first_error": errors[0] if errors else None}
