@@ -6,7 +6,10 @@ The public API is re-exported here; nothing is defined in this file.
 
 from . import closed_form
 from .arrays import grads, values
+from .draw import draw, render
+from .explain import explain
 from .forward import Dual
+from .frames import backward_frames
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck
 from .graph import backward_steps, topological_order
@@ -19,11 +22,14 @@ __all__ = [
     "GradcheckError",
     "Tensor",
     "Value",
+    "backward_frames",
     "backward_steps",
     "closed_form",
     "concatenate",
     "derivative",
+    "draw",
     "einsum",
+    "explain",
     "grad",
     "gradcheck",
     "gradient",
@@ -32,6 +38,7 @@ __all__ = [
     "jacobian",
     "jacobian_of",
     "jvp",
+    "render",
     "stack",
     "topological_order",
     "value_and_grad",

@@ -1,7 +1,7 @@
 """Drawing a computation graph: every node with its label, data and grad; every edge with its local derivative.
 
 :func:`draw` returns a :class:`Drawing`, a ``graphviz.Digraph`` that renders itself through
-:mod:`autograd_core.render` (Graphviz's ``dot`` when present, ``graphviz-pure`` otherwise), so it
+:mod:`autograd_core.renderers` (Graphviz's ``dot`` when present, ``graphviz-pure`` otherwise), so it
 shows inline in Jupyter and saves to SVG/PNG/PDF on a machine without Graphviz.
 
 What a learner should see is *why* ``∂L/∂w_ij`` is a sum (Eq. 4, Eq. 27): ``highlight=w`` colours
@@ -31,7 +31,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from . import render as _render
+from . import renderers as _render
 from .graph import Step, topological_order
 
 DEFAULT_MAX_NODES = 150

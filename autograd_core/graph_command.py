@@ -21,7 +21,7 @@ import numpy as np
 from .draw import DEFAULT_MAX_NODES, describe, draw
 from .expression import ExpressionError, build, parse_assignments
 from .graph import topological_order
-from .render import RendererNotFound, RenderError
+from .renderers import RendererNotFound, RenderError
 from .value import Value
 
 EXAMPLES = ("neuron", "layer", "batch")

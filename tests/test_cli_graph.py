@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from autograd_core import render as render_mod
+from autograd_core import renderers as render_mod
 from autograd_core.cli import main
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
