@@ -6,6 +6,7 @@ import math
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +122,21 @@ def test_without_any_renderer_the_dot_source_is_written(capsys, tmp_path, monkey
 def test_pdf_needs_dot_when_only_graphviz_pure_is_there(capsys, tmp_path):
     code, _, err = run(capsys, "x*2", "--set", "x=1", "-o", str(tmp_path / "g.pdf"), "--renderer", "graphviz-pure")
     assert code == 1 and "graphviz-pure cannot write PDF" in err
+
+
+DOCS_IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
+
+
+@pytest.mark.parametrize(
+    ("name", "argv"),
+    [
+        ("neuron.svg", ["tanh(w*x + b)", "--set", "x=2", "w=-3", "b=1"]),
+        ("layer.svg", ["--example", "layer", "--highlight", "W[0,1]"]),
+        ("batch-grouped.svg", ["--example", "batch", "--max-nodes", "40", "--highlight", "W[0,1]"]),
+    ],
+)
+def test_committed_drawings_are_what_the_cli_draws(capsys, tmp_path, name, argv):
+    """docs/img was produced by these commands with graphviz-pure (pinned, so its output is stable)."""
+    code, _, _ = run(capsys, *argv, "-o", str(tmp_path / name), "--renderer", "graphviz-pure")
+    assert code == 0
+    assert (tmp_path / name).read_text(encoding="utf-8") == (DOCS_IMG / name).read_text(encoding="utf-8")
