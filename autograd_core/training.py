@@ -494,7 +494,12 @@ def _plot_boundary(ax: Any, result: DemoResult, resolution: int = 40) -> None:
     ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
     gx, gy = np.meshgrid(xs, ys)
     grid = np.column_stack([gx.ravel(), gy.ravel()])
-    scores = _scores_array(result.model.scores(grid))[:, 0].reshape(gx.shape)
+    # The trained weights through numpy's forward pass (the same function: the tests check that the
+    # engines agree with it); building a scalar graph for every grid point would take seconds.
+    from .closed_form import mlp_forward
+
+    model = result.model
+    scores = mlp_forward(model.weights(), model.biases(), grid.T, model.activation)[-1][0].reshape(gx.shape)
     ax.contourf(gx, gy, scores > 0, levels=1, cmap="coolwarm", alpha=0.35)
     ax.contour(gx, gy, scores, levels=[0.0], colors="k", linewidths=1)
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=22)
