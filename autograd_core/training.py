@@ -171,7 +171,7 @@ def fit(
                     history.max_check_error = max(history.max_check_error, err)
                 optimizer.step()
                 total += value * len(idx)
-                correct += int(np.sum(_predictions(_scores_array(scores), loss, yb) == _truth(yb, loss)))
+                correct += int(np.sum(_predictions(_scores_array(scores), loss) == _truth(yb, loss)))
             history.loss.append(total / len(X))
             history.accuracy.append(correct / len(X))
             history.lr.append(optimizer.lr)
@@ -194,7 +194,7 @@ def predict(model: nn.Module, X: Any, *, loss: str = "softmax_cross_entropy") ->
     """
     loss = nn.loss_name(loss)
     X = _check_features(model, X, "predict")
-    return _predictions(_scores_array(model.scores(X)), loss, None)
+    return _predictions(_scores_array(model.scores(X)), loss)
 
 
 def accuracy(model: nn.Module, X: Any, y: Any, *, loss: str = "softmax_cross_entropy") -> float:
@@ -216,7 +216,7 @@ def _scores_array(scores: Any) -> np.ndarray:
     return s.reshape(len(s), -1)
 
 
-def _predictions(s: np.ndarray, loss: str, _: Any) -> np.ndarray:
+def _predictions(s: np.ndarray, loss: str) -> np.ndarray:
     if s.shape[1] == 1 and loss in ("hinge", "mse"):
         return np.where(s[:, 0] > 0, 1, -1)
     return np.argmax(s, axis=1)
@@ -370,15 +370,6 @@ def _update_bar(bar: Any, history: History) -> None:
         postfix["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
     bar.set_postfix(postfix, refresh=False)
     bar.update(1)
-
-
-def default_optimizer(model: nn.Module, name: str = "adam", lr: float = 1e-2, **kwargs: Any) -> Optimizer:
-    """``Adam`` or ``SGD`` over ``model.parameters()`` by name (for the CLI)."""
-    if name == "adam":
-        return Adam(model.parameters(), lr=lr, **kwargs)
-    if name == "sgd":
-        return SGD(model.parameters(), lr=lr, **kwargs)
-    raise ValueError(f"unknown optimizer {name!r}; expected 'adam' or 'sgd'")
 
 
 # --- the two demos (the CLI's `train` subcommand and the tests run these) -------------------------
