@@ -1,0 +1,183 @@
+"""The documentation cannot drift from the code.
+
+* docs/derivation.md and docs/reference.md name functions and tests: every named function imports,
+  every named test exists (found in the test file's syntax tree), every seed equation from 1a to 4
+  and from 15 to 30 has a row with both, and every reference row names a test in tests/test_reference.py;
+* notebooks are stored without outputs (the README in notebooks/ says why), each opens with what the
+  learner will see and ends with exercises and their solutions, and each is in the site's navigation.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+TEST_ID = re.compile(r"`(tests/[\w/]+\.py)::(\w+(?:::\w+)?)`")
+FUNCTION = re.compile(r"`(autograd_core(?:\.\w+)+)`")
+
+
+def table_rows(markdown: str) -> list[list[str]]:
+    """Body rows of every pipe table: the cells of each row (header and separator rows skipped)."""
+    rows, previous = [], ""
+    for line in markdown.splitlines():
+        if line.startswith("|") and not re.fullmatch(r"\|[\s\-:|]+\|", line.strip()):
+            if previous.startswith("|"):
+                rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        previous = line if line.startswith("|") else ""
+    return [row for row in rows if row]
+
+
+@cache
+def defined_tests(path: str) -> frozenset[str]:
+    """``name`` and ``Class::name`` for every test function defined in a test file."""
+    tree = ast.parse((ROOT / path).read_text())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    names.add(f"{node.name}::{item.name}")
+    return frozenset(n for n in names if n.split("::")[-1].startswith("test"))
+
+
+def resolve(dotted: str) -> object:
+    """Import ``autograd_core.module.attr`` (or a module) and return the object."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(dotted)
+
+
+def named_tests(text: str) -> list[tuple[str, str]]:
+    return TEST_ID.findall(text)
+
+
+def named_functions(text: str) -> list[str]:
+    return FUNCTION.findall(text)
+
+
+DOC_PAGES = ["derivation.md", "reference.md"]
+
+
+@pytest.mark.parametrize("page", DOC_PAGES)
+def test_every_named_test_exists(page):
+    text = (DOCS / page).read_text()
+    ids = named_tests(text)
+    assert ids, f"{page} names no tests"
+    missing = [f"{path}::{name}" for path, name in ids
+               if not (ROOT / path).exists() or name not in defined_tests(path)]
+    assert not missing, f"{page} names tests that do not exist: {missing}"
+
+
+@pytest.mark.parametrize("page", DOC_PAGES)
+def test_every_named_function_imports(page):
+    names = named_functions((DOCS / page).read_text())
+    assert names, f"{page} names no functions"
+    for dotted in names:
+        try:
+            obj = resolve(dotted)
+        except (ImportError, AttributeError) as error:
+            pytest.fail(f"{page} names {dotted}, which does not import: {error}")
+        assert callable(obj) or hasattr(obj, "__path__") or hasattr(obj, "__file__"), dotted
+
+
+SEED_EQUATIONS = ["1a", "1b", "2", "3", "4", *[str(k) for k in range(15, 31)]]
+
+
+def derivation_rows() -> dict[str, list[str]]:
+    """Equation label -> its row, for every row whose first cell lists equation numbers."""
+    rows = {}
+    for row in table_rows((DOCS / "derivation.md").read_text()):
+        for label in re.split(r"[,\s]+", row[0]):
+            if re.fullmatch(r"\d+[ab]?", label):
+                rows[label] = row
+    return rows
+
+
+@pytest.mark.parametrize("equation", SEED_EQUATIONS)
+def test_derivation_maps_each_seed_equation_to_a_function_and_a_test(equation):
+    rows = derivation_rows()
+    assert equation in rows, f"Eq. {equation} has no row in docs/derivation.md"
+    row = " | ".join(rows[equation])
+    assert named_functions(row), f"Eq. {equation}: no function named"
+    assert named_tests(row), f"Eq. {equation}: no test named"
+
+
+def test_every_reference_row_names_a_test_in_test_reference():
+    rows = table_rows((DOCS / "reference.md").read_text())
+    assert len(rows) >= 20
+    for row in rows:
+        tests = named_tests(" | ".join(row))
+        assert any(path == "tests/test_reference.py" for path, _ in tests), f"reference row without a test: {row[0]}"
+
+
+def test_table_parser_reads_rows_and_skips_headers():
+    text = "| a | b |\n| --- | --- |\n| 1 | `x` |\n| 2 | y |\n\n| c |\n|---|\n| 3 |\n"
+    assert table_rows(text) == [["1", "`x`"], ["2", "y"], ["3"]]
+
+
+# --- notebooks ------------------------------------------------------------------------------------
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 3
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_stored_without_outputs(path):
+    """Outputs stay out of git: diffs stay reviewable, and nothing stale is ever read (CI executes them)."""
+    for index, cell in enumerate(load(path)["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"{path.name} cell {index} has outputs: clear them before committing"
+            assert cell.get("execution_count") is None, f"{path.name} cell {index} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_opens_with_what_the_learner_sees_and_ends_with_exercises(path):
+    cells = load(path)["cells"]
+    first = "".join(cells[0]["source"])
+    assert cells[0]["cell_type"] == "markdown" and "What you will see" in first, path.name
+    text = "\n".join("".join(c["source"]) for c in cells)
+    assert "## Exercises" in text and "<details>" in text, f"{path.name}: exercises with folded solutions"
+    tail = [c for c in cells[-3:] if c["cell_type"] == "code"]
+    assert any("assert" in "".join(c["source"]) for c in tail), f"{path.name}: solutions are executed at the end"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_uses_the_python3_kernel_and_asserts(path):
+    nb = load(path)
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert code.count("assert") >= 5, f"{path.name} checks too little"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_in_the_site_navigation(path):
+    assert f"notebooks/{path.name}" in (ROOT / "mkdocs.yml").read_text()
+
+
+def test_every_page_in_the_navigation_exists():
+    nav = re.findall(r":\s*([\w./-]+\.(?:md|ipynb))\s*$", (ROOT / "mkdocs.yml").read_text(), flags=re.M)
+    assert "index.md" in nav
+    missing = [page for page in nav if not (DOCS / page).exists()]
+    assert not missing, f"mkdocs.yml lists pages that do not exist: {missing}"
