@@ -220,7 +220,7 @@ class Tensor:
         axes = _normalize_axes(axis, self.ndim, "sum")
         letters = _letters(self.ndim, "sum")
         kept = "".join(c for k, c in enumerate(letters) if k not in axes)
-        out = _contraction(f"{letters}->{kept}", (self,), "sum")
+        out = _contraction(f"{letters}->{kept}", (self,), "sum", checked=True)
         if keepdims:
             out = out.reshape(tuple(1 if k in axes else n for k, n in enumerate(self.shape)))
         return out
@@ -239,7 +239,7 @@ class Tensor:
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes "
                              f"of shape {self.shape}")
         letters = _letters(self.ndim, "transpose")
-        return _contraction(f"{letters}->{''.join(letters[k] for k in perm)}", (self,), "transpose")
+        return _contraction(f"{letters}->{''.join(letters[k] for k in perm)}", (self,), "transpose", checked=True)
 
     @staticmethod
     def einsum(subscripts: str, *operands: Any) -> Tensor:
@@ -491,7 +491,8 @@ def _power(base: Tensor, exponent: Tensor, checked: bool = True) -> Tensor:
         return _apply2(ops.POW, base, exponent, exponent.data)
     n = exponent.data
     n_value: Any = float(n) if n.ndim == 0 else n  # the table's rule n·x**(n-1) wants a number
-    if checked:
+    # A non-negative integer exponent (x ** 2, the common case) is defined everywhere: skip the scan.
+    if checked and not (n.ndim == 0 and n_value >= 0 and n_value.is_integer()):
         bad = ((base.data == 0) & (n < 0)) | ((base.data < 0) & (n != np.floor(n)))
         if bad.any():
             raise _domain_error(f"power: x ** {n_value!r:.40} needs x != 0 for a negative exponent and x >= 0 for a "
@@ -628,10 +629,12 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     return _contraction(subscripts, tensors, "")
 
 
-def _contraction(subscripts: str, tensors: tuple[Tensor, ...], symbol: str) -> Tensor:
+def _contraction(subscripts: str, tensors: tuple[Tensor, ...], symbol: str, checked: bool = False) -> Tensor:
+    """The contraction node; ``checked`` when the caller has validated the shapes (``@``, ``sum``)."""
     shapes = tuple(t.shape for t in tensors)
     plan = _parse(subscripts.replace(" ", ""), tuple(len(s) for s in shapes))
-    _check_sizes(plan, shapes, subscripts)
+    if not checked:
+        _check_sizes(plan, shapes, subscripts)
     try:
         data = _contract(plan.subscripts, [t.data for t in tensors])
     except ValueError as err:  # _check_sizes should have caught it; keep numpy's reason if not
@@ -650,15 +653,22 @@ def _matmul(a: Tensor, b: Tensor) -> Tensor:
         right_axis = "its only axis" if b.ndim == 1 else "its second-to-last axis"
         raise ValueError(f"matmul (@): shapes {a.shape} and {b.shape} do not align: the left operand's last axis "
                          f"has {k_left} entries, the right operand's {right_axis} has {k_right}")
-    try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
-        raise ValueError(f"matmul (@): shapes {a.shape} and {b.shape}: the batch axes {a.shape[:-2]} and "
-                         f"{b.shape[:-2]} cannot be broadcast together") from None
-    left = "j" if a.ndim == 1 else "...ij"
-    right = "j" if b.ndim == 1 else "...jk"
-    out = ("..." if a.ndim > 1 or b.ndim > 1 else "") + ("i" if a.ndim > 1 else "") + ("k" if b.ndim > 1 else "")
-    return _contraction(f"{left},{right}->{out}", (a, b), "@")
+    if a.ndim > 2 and b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul (@): shapes {a.shape} and {b.shape}: the batch axes {a.shape[:-2]} and "
+                             f"{b.shape[:-2]} cannot be broadcast together") from None
+    return _contraction(_matmul_subscripts(a.ndim > 1, b.ndim > 1), (a, b), "@", checked=True)
+
+
+@lru_cache(maxsize=4)
+def _matmul_subscripts(left_matrix: bool, right_matrix: bool) -> str:
+    """numpy's matmul as a contraction over ``j``: a 1-D operand is a vector, more axes are a batch."""
+    left = "...ij" if left_matrix else "j"
+    right = "...jk" if right_matrix else "j"
+    out = ("..." if left_matrix or right_matrix else "") + ("i" if left_matrix else "") + ("k" if right_matrix else "")
+    return f"{left},{right}->{out}"
 
 
 class _Einsum:
