@@ -256,6 +256,12 @@ class Dual:
         self._need_array("T")
         return Dual(self.primal.T, self._full_tangent().T)
 
+    def transpose(self, *axes: Any) -> Dual:
+        """Permute the axes (reverse them when none are given), as numpy's ``transpose``."""
+        self._need_array("transpose")
+        order = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
+        return Dual(np.transpose(self.primal, order), np.transpose(self._full_tangent(), order))
+
     def __getitem__(self, index: Any) -> Dual:
         self._need_array("indexing")
         return Dual(self.primal[index], self._full_tangent()[index])
@@ -323,6 +329,8 @@ def _operand(x: Any) -> Any:
         return float(x)
     if isinstance(x, np.ndarray) and x.dtype != object:
         return np.asarray(x, dtype=float)
+    if getattr(x, "requires_grad", None) is False and isinstance(getattr(x, "data", None), np.ndarray):
+        return np.asarray(x.data, dtype=float)  # a constant Tensor (e.g. Tensor(W) in f) is just its numbers
     if hasattr(x, "exp") and hasattr(x, "tanh"):  # a graph node taking part as a constant
         return x
     return None

@@ -153,3 +153,16 @@ def test_forward_over_forward_through_jvp():
     f = lambda x: (x * x * x).sin()
     second = jvp(lambda x: jvp(f, x, 1.0)[1], 0.6, 1.0)[1]
     assert second == pytest.approx(grad(grad(f))(0.6), rel=1e-13)
+
+
+def test_tensor_style_functions_run_on_array_duals():
+    from autograd_core import Tensor
+
+    A = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]])
+    f = lambda x: (Tensor(A) @ x).tanh().transpose().sum()  # a constant Tensor inside f is its numbers
+    x0, v = np.array([0.3, -0.6]), np.array([1.0, 2.0])
+    out, t = jvp(f, x0, v, engine="tensor")
+    assert out == pytest.approx(np.tanh(A @ x0).sum(), rel=1e-15)
+    assert t == pytest.approx(np.sum((1 - np.tanh(A @ x0) ** 2) * (A @ v)), rel=1e-14)
+    M = Dual(np.arange(6.0).reshape(1, 2, 3), np.ones((1, 2, 3)))
+    assert M.transpose(2, 0, 1).shape == (3, 1, 2) and M.transpose((1, 0, 2)).tangent.shape == (2, 1, 3)
