@@ -673,8 +673,10 @@ def _jacobians(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, A
         try:
             out_shape, Js = _forward_jacobians(f, args, kwargs, nums, tr.engine, "jacobian")
             return out_shape, Js, shapes
-        except ForwardOverReverseError:
-            pass  # f differentiates internally (e.g. a Hessian's grad): reverse over reverse instead
+        except (TypeError, AttributeError):
+            # f differentiates internally (a Hessian's grad: reverse inside forward is not supported)
+            # or uses something dual numbers lack: the reverse sweep over the graph we have is exact too.
+            pass
     return tr.out_shape, _reverse_jacobians(tr), shapes
 
 

@@ -214,6 +214,16 @@ def test_auto_mode_picks_forward_for_tall_and_reverse_for_wide(monkeypatch):
     assert calls == ["forward"]
 
 
+def test_auto_mode_falls_back_to_reverse_when_f_cannot_run_on_duals():
+    def f(x):  # reads .op, which Value has and a dual number does not
+        assert x.op == ""
+        return np.array([x * 2.0, x * x, x.exp()])
+
+    np.testing.assert_allclose(jacobian(f)(0.5), [2.0, 1.0, math.exp(0.5)])
+    with pytest.raises(AttributeError):
+        jacobian(f, mode="forward")(0.5)
+
+
 def test_scalar_by_matrix_layouts_are_eq3_and_the_gradient():
     A = RNG.normal(size=(2, 3))
     f = lambda M: np.sum(M * M * np.arange(6.0).reshape(2, 3))
