@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import stat
+import sys
 
 import pytest
 
@@ -120,7 +121,7 @@ def test_asking_for_a_missing_dot_is_an_error(no_dot):
 def test_a_hanging_renderer_times_out(tmp_path, monkeypatch):
     fake = tmp_path / "bin" / "graphviz-pure"
     fake.parent.mkdir()
-    fake.write_text("#!/bin/sh\nsleep 10\n")
+    fake.write_text(f"#!{sys.executable}\nimport time\ntime.sleep(10)\n")
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", str(fake.parent) + os.pathsep + os.environ.get("PATH", ""))
     with pytest.raises(RenderError, match=r"did not finish within 0\.5 s"):
