@@ -438,10 +438,15 @@ def _group_fields(group: _Group) -> list[str]:
     data = [m.data for m in members if isinstance(m.data, float)]
     grads = [m.grad for m in members if isinstance(m.grad, float)]
     if data:
-        fields.append(f"data {_num(min(data))}…{_num(max(data))}")
+        fields.append(f"data {_span(data)}")
     if grads and any(g != 0 for g in grads) and all(math.isfinite(g) for g in grads):
-        fields.append(f"grad {_num(min(grads))}…{_num(max(grads))}")
+        fields.append(f"grad {_span(grads)}")
     return fields
+
+
+def _span(values: list[float]) -> str:
+    low, high = _num(min(values)), _num(max(values))
+    return low if low == high else f"{low}…{high}"
 
 
 def _draw_grouped(dot: Drawing, order: Sequence[Any], rankdir: str, max_nodes: int,
