@@ -24,7 +24,14 @@ forward pass then yields ``k`` Jacobian columns at once -- what :func:`jacobian_
 
 ``Dual`` supports the operators and methods of :class:`~autograd_core.Value`, so a function
 written as ``(w * x + b).tanh()`` runs on duals unchanged, and numpy object arrays of duals
-work as object arrays of ``Value`` s do.
+work as object arrays of ``Value`` s do. A dual with an array primal also follows the linear
+array operations (``@``, ``sum``, ``mean``, ``reshape``, ``T``/``transpose``, indexing), enough for
+many ``Tensor``-style functions; ``einsum``, ``stack`` and ``concatenate`` are not provided.
+
+Limitation: duals carry no tag saying which derivative they belong to. Forward over forward works
+when the inner ``jvp`` differentiates the outer one's variable (``jvp(lambda x: jvp(f, x, 1)[1], …)``),
+but an inner ``jvp`` that closes over an outer dual mixes the two tangents ("perturbation
+confusion"); use reverse mode (``grad`` / ``hessian``) for such nestings.
 """
 
 from __future__ import annotations
