@@ -19,6 +19,7 @@ medians; the table is markdown, ready to paste into ``docs/benchmarks.md``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import importlib
 import importlib.util
@@ -37,6 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from benchmarks.clock import CLOCKS  # noqa: E402 (needs ROOT on sys.path when run as a script)
 
 SECTIONS = ("scalar", "deep", "tensor", "verify")
 RESULT_MARK = "@@benchmark-result "
@@ -69,6 +72,7 @@ class Config:
     verify_shapes: tuple[tuple[int, int, int], ...] = ((16, 16, 32), (32, 32, 64))
     verify_repeats: int = 3
     timeout: float = 900.0
+    clock: str = "cpu"  # which clock the table shows: "cpu" (this process's CPU time) or "wall"
 
 
 FULL = Config("full")
@@ -204,7 +208,9 @@ def environment() -> dict[str, Any]:
     except ImportError:
         config = numpy.show_config(mode="dicts")
         blas = config.get("Build Dependencies", {}).get("blas", {})
-        info["blas"] = [{"internal_api": blas.get("name"), "version": blas.get("version"), "num_threads": "?"}]
+        threads = f"{os.environ.get('OPENBLAS_NUM_THREADS', '?')} (from the environment)"
+        info["blas"] = [{"internal_api": blas.get("name"), "version": blas.get("version"), "num_threads": threads}]
+    info["threadpoolctl"] = _dist_version("threadpoolctl") is not None
     for name in ("micrograd", "torch"):
         info[name] = _dist_version(name)  # metadata only: importing torch costs seconds
     return info
@@ -247,6 +253,11 @@ def _have_micrograd() -> bool:
 NO_MICROGRAD = "micrograd not installed (`pip install -e '.[bench]'`)"
 
 
+def _other(cfg: Config) -> str:
+    """The clock the table does not show (its times go into the notes)."""
+    return "wall" if cfg.clock == "cpu" else "cpu"
+
+
 def section_scalar(cfg: Config) -> Section:
     sec = Section()
     engines = ["autograd-core", "micrograd"] if _have_micrograd() else ["autograd-core"]
@@ -265,7 +276,8 @@ def section_scalar(cfg: Config) -> Section:
     if error or not runs["autograd-core"]:
         sec.rows.append(Row("scalar.throughput", title, f"error: {error}", status="error"))
     else:
-        step = {e: median([t for r in runs[e] for t in r["times"]]) for e in engines if runs[e]}
+        step = {e: median([t for r in runs[e] for t in r["times"][cfg.clock]]) for e in engines if runs[e]}
+        other = {e: median([t for r in runs[e] for t in r["times"][_other(cfg)]]) for e in step}
         nodes = {e: runs[e][0]["nodes"] for e in step}
         rate = {e: nodes[e] / step[e] for e in step}
         ours = f"{rate['autograd-core']:,.0f} nodes/s ({seconds(step['autograd-core'])}/step)"
@@ -282,7 +294,9 @@ def section_scalar(cfg: Config) -> Section:
                              f"losses {a['loss']:.12g} / {b['loss']:.12g}, largest gradient difference {dgrad:.1e}. "
                              f"Median over {cfg.mlp_processes} fresh processes per engine (alternating) × "
                              f"{cfg.mlp_steps} timed steps after one warm-up; a step zeroes the grads, builds the "
-                             f"loss, runs backward() and drops the graph.")
+                             f"loss, runs backward() and drops the graph. {_other(cfg)} time per step: "
+                             f"{seconds(other['autograd-core'])} / {seconds(other['micrograd'])} "
+                             f"({other['micrograd'] / other['autograd-core']:.2f}×).")
         else:
             sec.rows.append(Row("scalar.throughput", title, ours, NO_MICROGRAD, target="≥ 6×", status="skipped"))
     sec.rows.append(_bytes_row(cfg, engines))
@@ -326,15 +340,18 @@ def section_deep(cfg: Config) -> Section:
         sec.rows.append(Row("deep.time", title, f"error: {exc}", failure, status="error"))
         sec.rows.append(Row("deep.memory", mem_title, "error", status="error"))
         return sec
-    fwd, bwd = median([r["forward"] for r in runs]), median([r["backward"] for r in runs])
-    total = median([r["forward"] + r["backward"] for r in runs])
+    fwd, bwd = median([r["forward"][cfg.clock] for r in runs]), median([r["backward"][cfg.clock] for r in runs])
+    total = median([r["forward"][cfg.clock] + r["backward"][cfg.clock] for r in runs])
     ours = f"{seconds(total)} (forward {seconds(fwd)}, backward {seconds(bwd)})"
     sec.rows.append(Row("deep.time", title, ours, failure, target="< 5 s", status=verdict(total < 5)))
     peak = median([r["peak_mib"] for r in runs])
     sec.rows.append(Row("deep.memory", mem_title, f"{peak:.0f} MiB ({peak * 2**20 / (cfg.deep_ops + 2):.0f} B/node)",
                         "micrograd: cannot run it"))
-    sec.notes.append(f"Deep chain: median of {cfg.deep_processes} fresh processes; freeing the graph afterwards "
-                     f"took {seconds(median([r['free'] for r in runs]))} more.")
+    other = _other(cfg)
+    wall = median([r["forward"][other] + r["backward"][other] for r in runs])
+    sec.notes.append(f"Deep chain: median of {cfg.deep_processes} fresh processes ({other} time: {seconds(wall)}); "
+                     f"freeing the graph afterwards took {seconds(median([r['free'][cfg.clock] for r in runs]))} "
+                     "more.")
     return sec
 
 
@@ -372,7 +389,7 @@ def section_tensor(cfg: Config) -> Section:
     targets = {("mlp", "numpy"): 1.2, ("mlp", "torch"): 1.5}
     for key, title in titles.items():
         result = r[key]
-        times = {name: median(ts) for name, ts in result["times"].items() if ts}
+        times = {name: median(ts[cfg.clock]) for name, ts in result["times"].items() if ts[cfg.clock]}
         errors = result["errors"]
         ours = seconds(times["autograd-core"]) if "autograd-core" in times else _tensor_missing(r, errors)
         for ref, label in (("numpy", "numpy, closed-form gradients"), ("torch", "PyTorch CPU float64")):
@@ -423,7 +440,7 @@ def section_verify(cfg: Config) -> Section:
         return sec
     for i, (p, n, m) in enumerate(shapes):
         result = r[f"{p},{n},{m}"]
-        t = median(result["times"])
+        t = median(result["times"][cfg.clock])
         ways = "scalar graph, Tensor, closed form, finite differences" if result["tensor"] else \
             "scalar graph, closed form, finite differences"
         row = Row(f"verify.{i}", f"autograd-core verify ({p},{n},{m}): {ways}", seconds(t))
@@ -477,7 +494,7 @@ def _load() -> float:
 def header_lines(env: dict[str, Any], cfg: Config, loads: tuple[float, float]) -> list[str]:
     blas = "; ".join(
         f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture') or '?'} kernel, "
-        f"{b.get('num_threads')} thread{'s' if b.get('num_threads') != 1 else ''})"
+        f"threads: {b.get('num_threads')})"
         for b in env["blas"]
     ) or "unknown"
     coretype = env["coretype"] or "unset"
@@ -487,8 +504,12 @@ def header_lines(env: dict[str, Any], cfg: Config, loads: tuple[float, float]) -
         f"numpy {env['numpy']}, BLAS: {blas}; OPENBLAS_CORETYPE={coretype}",
         f"micrograd {env['micrograd'] or 'not installed'}; torch {env['torch'] or 'not installed'}"
         + (" (torch.set_num_threads(1))" if env["torch"] else ""),
-        "BLAS threads pinned to 1 for every contender (OPENBLAS/OMP/MKL_NUM_THREADS=1 and threadpoolctl); "
-        "the garbage collector left as Python sets it up",
+        "BLAS threads pinned to 1 for every contender (OPENBLAS/OMP/MKL/BLIS_NUM_THREADS=1"
+        + (" and threadpoolctl); " if env.get("threadpoolctl") else "); ")
+        + "the garbage collector left as Python sets it up",
+        ("times: CPU time of the measuring process (`--clock cpu`): every contender runs single-threaded, so it "
+         "equals wall time on an idle machine and is not inflated by other jobs; the notes give wall times too"
+         if cfg.clock == "cpu" else "times: wall clock (`--clock wall`)"),
         f"load average (1 min) at start / end of the run: {loads[0]:.2f} / {loads[1]:.2f} "
         f"(on {env['cores']} cores; well above 1 means other work shared the machine and times are inflated)",
     ]
@@ -508,7 +529,7 @@ def run(cfg: Config, sections: Sequence[str] = SECTIONS, progress: Callable[[str
         sec = SECTION_RUNNERS[name](cfg)
         rows += sec.rows
         notes += sec.notes
-    if cfg is not FULL:  # the targets are set for the full sizes; a smoke run only shows the rows exist
+    if cfg.name != FULL.name:  # the targets are set for the full sizes; a smoke run only shows the rows exist
         for row in rows:
             if row.status in ("met", verdict(False)):
                 row.status = "not judged (quick sizes)"
@@ -521,6 +542,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke run of seconds")
     parser.add_argument("--section", action="append", choices=SECTIONS,
                         help="run only this section (repeatable); default: all")
+    parser.add_argument("--clock", choices=CLOCKS, default="cpu",
+                        help="cpu (default): the measuring process's CPU time, not inflated when other jobs share "
+                             "the cores; wall: elapsed time")
     parser.add_argument("--output", type=Path, help="also write the markdown report to this file")
     parser.add_argument("--worker", nargs=2, metavar=("TARGET", "JSON"), help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -530,7 +554,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.worker:
         return worker_main(*args.worker)
-    cfg = QUICK if args.quick else FULL
+    cfg = dataclasses.replace(QUICK if args.quick else FULL, clock=args.clock)
     report = run(cfg, args.section or SECTIONS, progress=lambda msg: print(msg, file=sys.stderr, flush=True))
     text = report.markdown()
     print(text)

@@ -19,10 +19,11 @@ import random
 import resource
 import statistics
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from benchmarks import clock
 
 ENGINES = ("autograd-core", "micrograd")
 
@@ -136,12 +137,12 @@ def measure_mlp(engine_name: str, points: int, steps: int, sizes: list[int], alp
     nodes = count_nodes(probe)
     del probe
     step()  # warm-up
-    times = []
+    samples = []
     for _ in range(steps):
-        start = time.perf_counter()
+        start = clock.now()
         loss = step()
-        times.append(time.perf_counter() - start)
-    return {"times": times, "nodes": nodes, "loss": loss, "grads": [float(p.grad) for p in params]}
+        samples.append(clock.since(start))
+    return {"times": clock.collect(samples), "nodes": nodes, "loss": loss, "grads": [float(p.grad) for p in params]}
 
 
 # --- a. bytes per node ---------------------------------------------------------------------------
@@ -175,24 +176,21 @@ def measure_deep_chain(ops: int) -> dict[str, Any]:
     """Forward and backward time of our engine on a chain ``ops`` operations deep, and peak RSS growth."""
     V = engine("autograd-core")
     base_kib = _rss_kib()
-    start = time.perf_counter()
+    start = clock.now()
     w, x = V(0.9), V(0.5)
     for i in range(ops):
         x = x.tanh() if i % 2 == 0 else x * w
-    built = time.perf_counter()
+    forward = clock.since(start)
+    start = clock.now()
     x.backward()
-    done = time.perf_counter()
+    backward = clock.since(start)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: KiB
     if not math.isfinite(w.grad):
         raise RuntimeError(f"deep chain: w.grad is {w.grad!r}")
+    start = clock.now()
     del x
-    freed = time.perf_counter()
-    return {
-        "forward": built - start,
-        "backward": done - built,
-        "free": freed - done,
-        "peak_mib": (peak_kib - base_kib) / 1024,
-    }
+    return {"forward": forward, "backward": backward, "free": clock.since(start),
+            "peak_mib": (peak_kib - base_kib) / 1024}
 
 
 def micrograd_chain_backward(depth: int) -> str | None:
@@ -222,14 +220,7 @@ def measure_micrograd_limit(full_ops: int) -> dict[str, Any]:
     while bad - ok > 1:
         mid = (ok + bad) // 2
         ok, bad = (mid, bad) if micrograd_chain_backward(mid) is None else (ok, mid)
-    start = time.perf_counter()
-    full = micrograd_chain_backward(full_ops)
-    return {
-        "fails_at": bad,
-        "limit": sys.getrecursionlimit(),
-        "full": full,
-        "full_seconds": time.perf_counter() - start,
-    }
+    return {"fails_at": bad, "limit": sys.getrecursionlimit(), "full": micrograd_chain_backward(full_ops)}
 
 
 WORKERS: dict[str, Callable[..., dict[str, Any]]] = {

@@ -17,11 +17,12 @@ present); torch gets ``set_num_threads(1)``.
 from __future__ import annotations
 
 import itertools
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from benchmarks import clock
 
 CONTENDERS = ("autograd-core", "numpy", "torch")
 
@@ -207,21 +208,23 @@ def available(contender: str) -> bool:
     return {"autograd-core": tensor_available, "numpy": lambda: True, "torch": torch_available}[contender]()
 
 
-def _interleaved(steps: dict[str, Callable[[], float]], rounds: int, per_round: int) -> dict[str, list[float]]:
+def _interleaved(
+    steps: dict[str, Callable[[], float]], rounds: int, per_round: int
+) -> dict[str, dict[str, list[float]]]:
     """Per-step times of each contender: every round runs ``per_round`` steps of each, in a rotating order."""
     for step in steps.values():  # warm-up: first-call costs (imports, allocator, BLAS buffers)
         step()
         step()
     names = list(steps)
-    times: dict[str, list[float]] = {name: [] for name in names}
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in names}
     for r in range(rounds):
         for name in names[r % len(names):] + names[: r % len(names)]:
             step = steps[name]
             for _ in range(per_round):
-                start = time.perf_counter()
+                start = clock.now()
                 step()
-                times[name].append(time.perf_counter() - start)
-    return times
+                samples[name].append(clock.since(start))
+    return {name: clock.collect(s) for name, s in samples.items()}
 
 
 def _agreement(finals: dict[str, list[np.ndarray]]) -> float:

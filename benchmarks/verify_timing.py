@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
+
+from benchmarks import clock
 
 
 def verify_available() -> bool:
@@ -22,12 +23,12 @@ def measure_verify(shapes: list[list[int]], repeats: int, seed: int = 0) -> dict
     verify.run(*smallest, seed=seed)  # warm-up: lazy imports, first-call costs
     out: dict[str, Any] = {}
     for p, n, m in shapes:
-        times, report = [], None
+        samples, report = [], None
         for _ in range(repeats):
-            start = time.perf_counter()
+            start = clock.now()
             report = verify.run(p, n, m, seed=seed)
-            times.append(time.perf_counter() - start)
-        out[f"{p},{n},{m}"] = {"times": times, "tensor": bool(report.tensor), **_failures(report)}
+            samples.append(clock.since(start))
+        out[f"{p},{n},{m}"] = {"times": clock.collect(samples), "tensor": bool(report.tensor), **_failures(report)}
     return out
 
 
