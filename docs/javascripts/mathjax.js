@@ -2,7 +2,8 @@
 // * Markdown pages: pymdownx.arithmatex (generic mode) wraps math in class "arithmatex" as \( \) / \[ \].
 // * Notebook pages (mkdocs-jupyter): the markdown cells keep Jupyter's $ / $$ delimiters inside
 //   "jp-RenderedMarkdown" blocks.
-// Only those elements are typeset, so a stray "$" elsewhere (code, prices) is left alone.
+// The whole page is searched (MathJax's default): an "ignore everything but these classes" setup
+// would skip the <p> elements inside a notebook's markdown cell. Code blocks are never searched.
 // The MathJax script itself is fetched by the browser when a page is viewed; the build needs no network.
 window.MathJax = {
   tex: {
@@ -10,11 +11,12 @@ window.MathJax = {
     displayMath: [["\\[", "\\]"], ["$$", "$$"]],
     processEscapes: true,
     processEnvironments: true,
-    tags: "none"
+    tags: "none",
+    packages: { "[+]": ["boldsymbol"] }
   },
+  loader: { load: ["[tex]/boldsymbol"] },
   options: {
-    ignoreHtmlClass: ".*|",
-    processHtmlClass: "arithmatex|jp-RenderedMarkdown|jp-MarkdownOutput"
+    skipHtmlTags: ["script", "noscript", "style", "textarea", "pre", "code", "svg"]
   }
 };
 
