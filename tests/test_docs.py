@@ -129,6 +129,21 @@ def test_every_reference_row_names_a_test_in_test_reference():
         assert any(path == "tests/test_reference.py" for path, _ in tests), f"reference row without a test: {row[0]}"
 
 
+@pytest.mark.parametrize("page", sorted((DOCS / "api").glob("*.md")), ids=lambda p: p.name)
+def test_every_api_page_documents_modules_that_import(page):
+    """mkdocstrings' ``::: module`` directives: a renamed module would otherwise break only the docs build."""
+    modules = re.findall(r"^::: ([\w.]+)\s*$", page.read_text(), flags=re.M)
+    for module in modules:
+        importlib.import_module(module)
+
+
+def test_every_docs_page_is_in_the_navigation():
+    nav = (ROOT / "mkdocs.yml").read_text()
+    pages = [p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md") if "notebooks" not in p.parts]
+    missing = [page for page in pages if page not in nav]
+    assert not missing, f"pages missing from mkdocs.yml's nav: {missing}"
+
+
 def test_table_parser_reads_rows_and_skips_headers():
     text = "| a | b |\n| --- | --- |\n| 1 | `x` |\n| 2 | y |\n\n| c |\n|---|\n| 3 |\n"
     assert table_rows(text) == [["1", "`x`"], ["2", "y"], ["3"]]
