@@ -196,3 +196,14 @@ def test_every_page_in_the_navigation_exists():
     assert "index.md" in nav
     missing = [page for page in nav if not (DOCS / page).exists()]
     assert not missing, f"mkdocs.yml lists pages that do not exist: {missing}"
+
+
+def test_getting_started_code_runs(tmp_path, monkeypatch):
+    """Every Python block of docs/getting-started.md runs as written (files land in a temp dir)."""
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "getting-started.md").read_text(), flags=re.S)
+    assert len(blocks) >= 3
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "getting-started.md", "exec"), namespace)
+    assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<")
