@@ -462,6 +462,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         f"(default {DEFAULT_TOL:g})")
     parser.add_argument("--fd-tol", type=float, default=DEFAULT_FD_TOL,
                         help=f"max abs difference allowed for finite differences (default {DEFAULT_FD_TOL:g})")
+    parser.add_argument("--draw", metavar="FILE", default=None,
+                        help="also draw the single-datum graph of Eq. 8-9 to FILE (.svg, .png, .pdf or .dot), "
+                             "with every path from W[0,0] to L^(k) highlighted")
+
+
+def draw_single_datum(pb: Problem, path: str) -> str:
+    """Draw the single datum's scalar graph (Eq. 8–9) after ``backward()``; return a one-line summary.
+
+    The paths from ``W[0,0]`` to ``L^(k)`` are highlighted: their terms add up to ``W[0,0].grad``,
+    which is entry (1,1) of Eq. 16's ``∇_W L^(k)``. Big layers are grouped by label stem.
+    """
+    from .draw import draw, render  # drawing is optional for the table; import it only when asked
+
+    W1, x1, b1 = values(pb.W, "W"), values(pb.x, "x"), values(pb.b, "b")
+    Lk = LOSSES[pb.loss](layer(W1, x1, b1), pb.target_k)
+    Lk.label = "L(k)"
+    Lk.backward()
+    drawing = draw(Lk, highlight=W1[0, 0], show_local=True,
+                   title="single datum z = W x + b (Eq. 8-9); highlighted: every path from W[0,0] to L(k)")
+    rendered = render(drawing, path)
+    nodes = len(graph.topological_order(Lk))
+    how = f"with {rendered.renderer.name}" if rendered.renderer is not None else "as DOT source"
+    return (f"drew the single-datum graph ({nodes} nodes; W[0,0].grad = {W1[0, 0].grad:.6g}) "
+            f"to {rendered.path} {how}")
 
 
 def main_verify(args: argparse.Namespace) -> int:
@@ -472,4 +496,12 @@ def main_verify(args: argparse.Namespace) -> int:
         print(exc)
         return 2
     print(report)
+    if args.draw:
+        from .renderers import RendererNotFound
+
+        try:
+            print(draw_single_datum(make_problem(args.p, args.n, args.m, args.seed, args.loss), args.draw))
+        except (RendererNotFound, OSError, ValueError) as exc:
+            print(f"could not draw to {args.draw}: {exc}")
+            return 1
     return 0 if report.passed else 1

@@ -132,3 +132,23 @@ def test_problem_is_reproducible():
     assert a.target.shape == (5,) and a.W.shape == (3, 4)
     with pytest.raises(ValueError, match="unknown loss 'l1'"):
         verify.make_problem(3, 4, 5, 0, "l1")
+
+
+def test_verify_draw_writes_the_single_datum_graph(tmp_path, capsys):
+    from autograd_core.cli import main
+
+    target = tmp_path / "layer.svg"
+    assert main(["verify", "--draw", str(target)]) == 0
+    out = capsys.readouterr().out
+    assert "PASS" in out and f"to {target}" in out and "54 nodes" in out
+    svg = target.read_text()
+    assert svg.lstrip().startswith(("<?xml", "<!--", "<svg")) and "W[0,0]" in svg and "L(k)" in svg
+
+
+def test_verify_draw_to_dot_needs_no_renderer(tmp_path, capsys):
+    from autograd_core.cli import main
+
+    target = tmp_path / "layer.dot"
+    assert main(["verify", "--p", "2", "--n", "3", "--m", "2", "--draw", str(target)]) == 0
+    assert "as DOT source" in capsys.readouterr().out
+    assert "digraph autograd_core {" in target.read_text()
