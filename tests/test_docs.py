@@ -207,3 +207,16 @@ def test_getting_started_code_runs(tmp_path, monkeypatch):
     for block in blocks:
         exec(compile(block, "getting-started.md", "exec"), namespace)
     assert (tmp_path / "neuron.svg").read_text().lstrip().startswith("<")
+
+
+def test_docs_give_the_readme_commands_verbatim():
+    """The two commands of the README are the ones the docs tell a newcomer to run."""
+    readme = (ROOT / "README.md").read_text()
+    commands = [line for line in readme.splitlines() if line.startswith("python3 -m venv .venv && ")]
+    assert len(commands) == 2, commands
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert commands[1] in ci.splitlines()
+    for page in ("getting-started.md", "index.md"):
+        text = (ROOT / "docs" / page).read_text()
+        for command in commands:
+            assert command in text, (page, command)
