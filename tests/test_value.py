@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Value
@@ -258,6 +258,7 @@ def run_program(steps, inputs, unary, lift):
 def test_random_graphs_match_central_differences(steps, xs):
     leaves = [Value(x) for x in xs]
     out = run_program(steps, leaves, apply_unary, Value)
+    assume(abs(out.data) < 1e6)  # repeated squaring can overflow; finite differences mean nothing there
     out.backward()
     for i, x in enumerate(xs):
 
