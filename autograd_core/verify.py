@@ -26,9 +26,12 @@ Importable: :func:`run` returns a :class:`Report`; ``str(report)`` is the table.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,6 +47,7 @@ __all__ = [
     "Report",
     "Row",
     "add_arguments",
+    "check_size",
     "closed_form_results",
     "finite_difference_results",
     "main_verify",
@@ -57,6 +61,8 @@ DEFAULT_TOL = 1e-9
 DEFAULT_FD_TOL = 1e-6
 FD_EPS = 1e-6
 SAMPLE = 0  # the single datum: column 0 of X, the seed's x^(1)
+MAX_ENTRIES = 4096  # largest p·n and n·m: finite differences need memory ∝ entries² (see check_size)
+MAX_PRODUCTS = 64 ** 3  # largest p·n·m: the scalar graph has about 2·p·n·m nodes
 
 # (equation, quantity, key) -- the rows of the table, in the seed's order
 QUANTITIES: list[tuple[str, str, str]] = [
@@ -108,11 +114,30 @@ class Problem:
         return self.target[:, SAMPLE] if self.loss == "squares" else self.target[SAMPLE:SAMPLE + 1]
 
 
+def check_size(p: int, n: int, m: int) -> None:
+    """Refuse a layer too big to verify on an ordinary machine, before any memory is spent on it.
+
+    Finite differences perturb every entry of ``W`` (p·n of them) and of ``X`` (n·m) in its own copy
+    of the layer, so their memory grows with the *square* of those counts; the scalar graph has
+    about ``2·p·n·m`` nodes. The limits keep a run under about 2 GB and a few seconds.
+    """
+    for name, size in (("p", p), ("n", n), ("m", m)):
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < 1:
+            raise ValueError(f"verify: {name} must be a positive integer, got {size!r}")
+    if max(p * n, n * m) > MAX_ENTRIES:
+        raise ValueError(f"verify: p={p} n={n} m={m} is too big: W is {p}×{n} and X {n}×{m}, and finite "
+                         f"differences perturb every entry in its own copy of the layer, so each may have at most "
+                         f"{MAX_ENTRIES:,} entries (e.g. --p 64 --n 64 --m 64)")
+    if p * n * m > MAX_PRODUCTS:
+        raise ValueError(f"verify: p={p} n={n} m={m} is too big: the scalar graph would have about "
+                         f"{2 * p * n * m:,} nodes (limit p·n·m <= {MAX_PRODUCTS:,}, e.g. --p 64 --n 64 --m 64)")
+
+
 def make_problem(p: int, n: int, m: int, seed: int, loss: str) -> Problem:
     """Draw the random layer and targets for :func:`run` (reproducible from ``seed``)."""
-    for name, size in (("p", p), ("n", n), ("m", m)):
-        if not isinstance(size, int | np.integer) or size < 1:
-            raise ValueError(f"verify: {name} must be a positive integer, got {size!r}")
+    check_size(p, n, m)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"verify: seed must be a non-negative integer, got {seed!r}")
     if loss not in LOSSES:
         raise ValueError(f"verify: unknown loss {loss!r}; choose one of {sorted(LOSSES)}")
     rng = np.random.default_rng(seed)
@@ -419,6 +444,9 @@ def run(p: int = 3, n: int = 4, m: int = 5, seed: int = 0, loss: str = "squares"
     Returns a :class:`Report`; ``report.passed`` is the verdict and ``str(report)`` the table.
     An engine that raises is reported as an error in every row it should have filled.
     """
+    for name, value in (("tol", tol), ("fd_tol", fd_tol)):
+        if not (isinstance(value, int | float | np.floating) and np.isfinite(value) and value >= 0):
+            raise ValueError(f"verify: {name} must be a non-negative number, got {value!r}")
     pb = make_problem(p, n, m, seed, loss)
     reference = closed_form_results(pb)
     stats: dict[str, Any] = {}
@@ -488,12 +516,36 @@ def draw_single_datum(pb: Problem, path: str) -> str:
             f"to {rendered.path} {how}")
 
 
+def _check_draw_path(path: str) -> None:
+    """Refuse a --draw target that cannot work *before* the table is computed: the format, a directory."""
+    from .renderers import format_of
+
+    format_of(path)
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"--draw {path}: is a directory; give a file name such as {target / 'layer.svg'}")
+    parent = next((d for d in (target.parent, *target.parent.parents) if d.exists()), Path("."))
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ValueError(f"--draw {path}: cannot write into {parent}")
+
+
+def _error(message: str) -> None:
+    text = str(message).removeprefix("verify: ")
+    print(f"autograd-core verify: error: {text}", file=sys.stderr)
+
+
 def main_verify(args: argparse.Namespace) -> int:
-    """Run :func:`run` from parsed arguments, print the table; exit status 0 iff every row passed."""
+    """Run :func:`run` from parsed arguments, print the table; exit status 0 iff every row passed.
+
+    Bad options (sizes, tolerances, seed, an unusable --draw path) are one line on stderr and exit
+    status 2, before anything is computed.
+    """
     try:
+        if args.draw:
+            _check_draw_path(args.draw)
         report = run(args.p, args.n, args.m, args.seed, args.loss, args.tol, args.fd_tol)
     except ValueError as exc:
-        print(exc)
+        _error(str(exc))
         return 2
     print(report)
     if args.draw:
@@ -502,6 +554,6 @@ def main_verify(args: argparse.Namespace) -> int:
         try:
             print(draw_single_datum(make_problem(args.p, args.n, args.m, args.seed, args.loss), args.draw))
         except (RendererNotFound, OSError, ValueError) as exc:
-            print(f"could not draw to {args.draw}: {exc}")
+            _error(f"could not draw to {args.draw}: {exc}")
             return 1
     return 0 if report.passed else 1

@@ -122,7 +122,43 @@ def test_cli_help_and_bad_sizes(capsys):
     assert exc.value.code == 0
     assert "--loss" in capsys.readouterr().out
     assert cli.main(["verify", "--n", "0"]) == 2
-    assert "n must be a positive integer, got 0" in capsys.readouterr().out
+    assert capsys.readouterr().err == "autograd-core verify: error: n must be a positive integer, got 0\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--p", "-3"], "p must be a positive integer, got -3"),
+        (["--p", "100000", "--n", "100000"], "W is 100000×100000 and X 100000×5"),
+        (["--p", "1", "--n", "1", "--m", "5000"], "so each may have at most 4,096 entries"),
+        (["--p", "64", "--n", "64", "--m", "65"], "each may have at most 4,096 entries"),
+        (["--tol", "-1"], "tol must be a non-negative number, got -1.0"),
+        (["--fd-tol", "nan"], "fd_tol must be a non-negative number, got nan"),
+        (["--seed", "-1"], "seed must be a non-negative integer, got -1"),
+        (["--draw", "out.txt"], "cannot tell the format of 'out.txt'"),
+    ],
+)
+def test_cli_bad_options_are_one_line_before_any_work(capsys, argv, message):
+    assert cli.main(["verify", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # refused before the table is computed
+    assert captured.err.startswith("autograd-core verify: error: ") and message in captured.err
+    assert captured.err.count("\n") == 1
+
+
+def test_cli_draw_into_a_directory_is_refused(capsys, tmp_path):
+    assert cli.main(["verify", "--draw", str(tmp_path)]) == 2
+    assert "cannot tell the format" in capsys.readouterr().err
+    (tmp_path / "d.svg").mkdir()
+    assert cli.main(["verify", "--draw", str(tmp_path / "d.svg")]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_size_limit_admits_the_documented_largest_layer():
+    verify.check_size(64, 64, 64)
+    verify.check_size(4096, 1, 1)
+    with pytest.raises(ValueError, match="scalar graph would have about"):
+        verify.check_size(128, 32, 128)  # p·n = n·m = 4,096 but p·n·m = 524,288
 
 
 def test_problem_is_reproducible():
