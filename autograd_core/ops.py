@@ -63,11 +63,13 @@ POW = Binary(
     lambda xp, a, b, out: b * xp.power(a, b - 1.0),
     lambda xp, a, b, out: out * xp.log(a),
 )
-# x ** n with a constant exponent n: the power rule; the exponent gets no gradient.
+# x ** n with a constant exponent n: the power rule; the exponent gets no gradient. For n = 0 the
+# exponent n - 1 is replaced by 0 (times the mask n != 0): x**0 is constant, so its derivative is 0
+# everywhere, also at x = 0, where n·x**(n-1) would be 0·inf = NaN (and x**1's second derivative too).
 POW_CONST = Binary(
     "pow_const", "**",
     lambda xp, a, n: xp.power(a, n),
-    lambda xp, a, n, out: n * xp.power(a, n - 1.0),
+    lambda xp, a, n, out: n * xp.power(a, (n - 1.0) * (n != 0)),
     lambda xp, a, n, out: 0.0,
 )
 

@@ -97,3 +97,24 @@ def test_backward_steps_match_backward_and_sum_to_grad():
     assert x.grad == pytest.approx((1 - math.tanh(0.0) ** 2) * (w.data + 1))
     for s in steps:
         assert s.contribution == pytest.approx(s.upstream * s.local)
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_constant_power_rule_at_zero_base_is_exact(engine):
+    """x**0 is constant (derivative 0 everywhere) and x**1 is linear (second derivative 0), also at
+    x = 0, where the power rule read naively gives 0·0**-1 = NaN."""
+    from autograd_core import Tensor
+
+    def leaf() -> Value | Tensor:
+        return Value(0.0) if engine == "value" else Tensor(0.0, requires_grad=True)
+
+    x = leaf()
+    assert float(gradients(x**0, [x])[0]) == 0.0
+    x = leaf()
+    (d1,) = gradients(x**0, [x], create_graph=True)
+    assert float(d1.data) == 0.0
+    x = leaf()
+    (d1,) = gradients(x**1, [x], create_graph=True)
+    (d2,) = gradients(d1, [x])
+    assert (float(d1.data), float(d2)) == (1.0, 0.0)
+
