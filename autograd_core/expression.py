@@ -88,7 +88,10 @@ def parse(text: str) -> ast.Expression:
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"cannot parse the expression: {exc.msg} at column {exc.offset or 0}") from None
+        stripped = text.strip()
+        where = (f"at column {exc.offset}" if exc.offset and exc.offset <= len(stripped)
+                 else "at the end (is something missing?)")
+        raise ExpressionError(f"cannot parse the expression {stripped!r}: {exc.msg} {where}") from None
     except (RecursionError, MemoryError, ValueError) as exc:  # nesting too deep, NUL bytes
         raise ExpressionError(f"cannot parse the expression: {type(exc).__name__}") from None
     text = text.strip()

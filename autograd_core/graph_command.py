@@ -21,7 +21,7 @@ import numpy as np
 from .draw import DEFAULT_MAX_NODES, describe, draw
 from .expression import ExpressionError, build, parse_assignments
 from .graph import topological_order
-from .renderers import RendererNotFound, RenderError
+from .renderers import RendererNotFound, RenderError, format_of
 from .value import Value
 
 EXAMPLES = ("neuron", "layer", "batch")
@@ -146,8 +146,10 @@ def main_graph(args: argparse.Namespace) -> int:
         explained = _pick(leaves, args.explain, "--explain") if args.explain else None
         if args.max_nodes < 1:
             raise ExpressionError(f"--max-nodes must be at least 1, got {args.max_nodes}")
+        if args.output:
+            format_of(args.output)  # a wrong extension is bad input: say so before any output
         root.backward()
-    except ExpressionError as exc:
+    except (ExpressionError, ValueError) as exc:
         print(f"autograd-core graph: error: {exc}", file=sys.stderr)
         return 2
     name = describe(root)
@@ -170,7 +172,11 @@ def main_graph(args: argparse.Namespace) -> int:
             frames = backward_frames(root, show_local=not args.no_local, rankdir=args.rankdir)
             written = frames.save(args.frames, None if args.renderer == "auto" else args.renderer)
             print(f"wrote {len(written) - 1} frames and {written[-1]}")
-    except (RendererNotFound, RenderError, ValueError, OSError) as exc:
+    except OSError as exc:
+        print(f"autograd-core graph: error: cannot write {exc.filename or args.output}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    except (RendererNotFound, RenderError, ValueError) as exc:
         print(f"autograd-core graph: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -140,3 +140,18 @@ def test_committed_drawings_are_what_the_cli_draws(capsys, tmp_path, name, argv)
     code, _, _ = run(capsys, *argv, "-o", str(tmp_path / name), "--renderer", "graphviz-pure")
     assert code == 0
     assert (tmp_path / name).read_text(encoding="utf-8") == (DOCS_IMG / name).read_text(encoding="utf-8")
+
+
+def test_unknown_output_format_is_bad_input_before_any_output(capsys):
+    code, out, err = run(capsys, "x*2", "--set", "x=1", "-o", "g.txt")
+    assert code == 2 and out == ""
+    assert err == ("autograd-core graph: error: cannot tell the format of 'g.txt': "
+                   "use a .svg, .png, .pdf or .dot file name\n")
+
+
+def test_unwritable_output_is_one_line_naming_the_path(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    code, _, err = run(capsys, "x*2", "--set", "x=1", "-o", str(blocker / "g.dot"))
+    assert code == 1
+    assert err.startswith(f"autograd-core graph: error: cannot write {blocker}") and err.count("\n") == 1

@@ -102,6 +102,21 @@ HOSTILE = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x*", "cannot parse the expression 'x*': invalid syntax at the end (is something missing?)"),
+        ("tanh(x", "cannot parse the expression 'tanh(x': '(' was never closed at column 5"),
+        ("x +* x", "invalid syntax at column 4"),
+    ],
+)
+def test_syntax_errors_name_the_expression_and_a_real_column(text, message):
+    with pytest.raises(ExpressionError) as info:
+        build(text, {"x": 1.0})
+    assert message in str(info.value)
+    assert "column 0" not in str(info.value)
+
+
 @pytest.mark.parametrize(("text", "message"), HOSTILE)
 def test_hostile_input_is_refused_in_one_line(text, message):
     with pytest.raises(ExpressionError) as info:
