@@ -222,3 +222,37 @@ def test_cli_rejects_bad_hidden_sizes(capsys):
     with pytest.raises(SystemExit):
         main(["train", "moons", "--hidden", "8,x"])
     assert "expected positive integers separated by commas" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["moons", "--epochs", "0"], "argument --epochs: expected a positive integer, got '0'"),
+        (["digits", "--lr", "0"], "argument --lr: expected a positive number, got '0'"),
+        (["digits", "--lr", "nan"], "argument --lr: expected a positive number, got 'nan'"),
+        (["digits", "--seed", "-1"], "argument --seed: expected a non-negative integer, got '-1'"),
+        (["digits", "--check-every", "0"], "argument --check-every: expected a positive integer, got '0'"),
+        (["moons", "--samples", "1"], "--samples must be at least 2 (one point per moon), got 1"),
+        (["digits", "--samples", "10"], "--samples applies to moons only"),
+        (["moons", "--lr", "0.1"], "--lr applies to digits only"),
+        (["digits", "--plot", "curves.txt"], "--plot curves.txt: use a .png, .svg or .pdf file name"),
+        ([], "the following arguments are required: {moons,digits}"),
+    ],
+)
+def test_cli_bad_options_are_refused_before_training(capsys, argv, message):
+    try:
+        status = main(["train", *argv])
+    except SystemExit as exc:  # argparse's own refusals
+        status = exc.code
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == ""
+    last = captured.err.strip().splitlines()[-1]
+    assert last.startswith("autograd-core train: error: ") and message in last
+    assert "Traceback" not in captured.err
+
+
+def test_cli_plot_creates_its_directory(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "new" / "digits.svg"
+    main(["train", "digits", "--epochs", "1", "--hidden", "4", "--no-progress", "--plot", str(path)])
+    assert path.read_text().lstrip().startswith("<?xml") and f"plot saved to {path}" in capsys.readouterr().out

@@ -1,0 +1,38 @@
+"""The ``autograd-core`` entry point: usage errors are one line, help texts read as written."""
+
+from __future__ import annotations
+
+import pytest
+
+from autograd_core.cli import build_parser, main
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["bogus"], "autograd-core: error: argument COMMAND: invalid choice: 'bogus'"),
+        (["verify", "--p", "x"], "autograd-core verify: error: argument --p: invalid int value: 'x'"),
+        (["train"], "autograd-core train: error: the following arguments are required: {moons,digits}"),
+        (["graph", "--example", "nope"], "autograd-core graph: error: argument --example: invalid choice: 'nope'"),
+    ],
+)
+def test_usage_errors_are_one_line_pointing_to_help(capsys, argv, line):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert err.startswith(line) and err.endswith(" --help)\n") and err.count("\n") == 1
+
+
+def test_no_command_runs_the_demo(capsys):
+    assert main([]) == 0
+    assert "gradients agree with central differences" in capsys.readouterr().out
+
+
+def test_help_texts_show_percent_signs_once():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, subparser in sub.choices.items():
+        text = subparser.format_help()
+        assert "%%" not in text, name
+    assert "target: 100% training accuracy" in " ".join(sub.choices["train"].format_help().split())
