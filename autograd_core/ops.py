@@ -189,7 +189,15 @@ class _Graph:
     cos = staticmethod(lambda x: x.cos())
     sqrt = staticmethod(lambda x: x.sqrt())
     abs = staticmethod(lambda x: x.abs())
-    power = staticmethod(lambda a, b: a**b)
+
+    @staticmethod
+    def power(a: Any, b: Any) -> Any:
+        # A number exponent takes the node's unchecked path where it has one (Value): inside a rule
+        # 0 ** -1 is sqrt'(0) = inf, as SCALAR.power says, not a user's mistake to refuse.
+        unchecked = getattr(a, "_power_unchecked", None)
+        if unchecked is not None and isinstance(b, int | float):
+            return unchecked(b)
+        return a**b
 
     @staticmethod
     def step(x: Any) -> Any:

@@ -118,3 +118,23 @@ def test_constant_power_rule_at_zero_base_is_exact(engine):
     (d2,) = gradients(d1, [x])
     assert (float(d1.data), float(d2)) == (1.0, 0.0)
 
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_create_graph_reaches_the_infinite_slope_of_sqrt_at_zero(engine):
+    """sqrt'(0) = inf as a plain gradient, and create_graph=True must give the same, not refuse the
+    derivative rule's own 0 ** -1 as if the user had written it."""
+    from autograd_core import Tensor
+
+    for f in (lambda v: v.sqrt(), lambda v: v**0.5):
+        x = Value(0.0) if engine == "value" else Tensor(0.0, requires_grad=True)
+        (plain,) = gradients(f(x), [x])
+        (node,) = gradients(f(x), [x], create_graph=True)
+        assert float(plain) == math.inf and float(node.data) == math.inf
+
+
+def test_nested_transforms_reach_the_curvature_of_sqrt_at_zero():
+    from autograd_core import grad, jvp
+
+    assert grad(grad(lambda y: y.sqrt()))(0.0) == -math.inf
+    assert grad(lambda x: jvp(lambda y: y.sqrt(), x, 1.0)[1])(0.0) == -math.inf
