@@ -383,9 +383,14 @@ def _assign_groups(order: Sequence[Any], coarse: bool) -> tuple[list[_Group], di
             groups.append(_Group(key, title, kind))
         return gid
 
+    root = order[-1] if order else None  # topological order puts the root last
     for node in order:
         index = None
-        if node.label:
+        if node is root:
+            # The output keeps its own box: merged with look-alike labels (L with L(0)..L(m-1))
+            # it would hide the result and draw a cycle through the sum that produces it.
+            gid = gid_for(("root",), node.label or node.op or "output", "root")
+        elif node.label:
             stem, index = label_stem(node.label)
             gid = gid_for(("label", stem), stem, "label")
         elif not node.parents:
@@ -402,6 +407,9 @@ def _assign_groups(order: Sequence[Any], coarse: bool) -> tuple[list[_Group], di
         groups[gid].members.append(node)
         groups[gid].note_index(index)
         of[node] = gid
+    for group in groups:  # "L(0) … L(19)", not a second box titled "L" beside the output L
+        if group.kind == "label" and root is not None and group.title == root.label and len(group.members) > 1:
+            group.title = f"{group.members[0].label} … {group.members[-1].label}"
     return groups, of
 
 
@@ -428,8 +436,8 @@ def _group_fields(group: _Group) -> list[str]:
     if len(members) == 1 and group.kind != "rest":
         return node_fields(members[0])
     fields = [group.title]
-    if group.kind == "label" and group.max_index is not None:
-        shape = tuple(i + 1 for i in group.max_index)
+    shape = tuple(i + 1 for i in group.max_index) if group.max_index is not None else ()
+    if group.kind == "label" and shape and math.prod(shape) == len(members):
         fields.append(f"shape {_shape_text(shape)}, {len(members)} entries")
     elif group.kind == "op" and group.chain:
         fields.append(f"{len(members)} nodes (chain of {group.chain} {group.title})")

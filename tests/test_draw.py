@@ -249,3 +249,25 @@ def test_every_node_and_edge_is_drawn(root):
     ops = [n for n in order if n.parents]
     assert len(nodes) == len(order) + len(ops)
     assert len(edges) == sum(len(n.parents) for n in ops) + len(ops)
+
+
+def test_grouped_output_keeps_its_own_box_apart_from_lookalike_labels():
+    """L and L(0)..L(m-1) share a stem; merged, the output vanished and the drawing had a cycle."""
+    from autograd_core.graph_command import layer_graph
+
+    root, _ = layer_graph(p=2, n=3, m=4, seed=0)
+    root.backward()
+    source = draw(root, max_nodes=40).source
+    assert "{ L(0) … L(3) | shape 4, 4 entries |" in source
+    assert "{ L | data 1.795 | grad 1 }" in source
+    assert "shape 4, 5 entries" not in source
+
+
+def test_grouped_label_shape_is_only_claimed_when_the_entries_fill_it():
+    xs = [Value(float(i), label=f"x[{i}]") for i in range(0, 400, 2)]  # x[0], x[2], ..., x[398]
+    total = xs[0]
+    for x in xs[1:]:
+        total = total + x
+    total.label = "total"
+    source = draw(total, max_nodes=20).source
+    assert "200 nodes" in source and "shape 399" not in source
