@@ -408,11 +408,20 @@ def _to_array(data: Any) -> np.ndarray:
     """A fresh float64 array from user data; ``TypeError`` for what is not real numbers."""
     if isinstance(data, Tensor):
         return data.data.copy()
-    _refuse_values(data)
     try:
-        return np.array(data, dtype=_FLOAT)
+        arr = np.asarray(data)
     except (TypeError, ValueError) as err:
         raise TypeError(f"Tensor needs real numbers, got {type(data).__name__} {data!r:.80}: {err}") from None
+    _refuse_values(arr)
+    # Checked before converting: np.array(..., dtype=float) would turn None into NaN, parse strings
+    # and drop imaginary parts without a word.
+    if arr.dtype.kind not in "biuf" and not (arr.dtype == object and all(_is_real(e) for e in arr.flat)):
+        raise TypeError(f"Tensor needs real numbers, got {type(data).__name__} {data!r:.80} (dtype {arr.dtype})")
+    return np.array(arr, dtype=_FLOAT)
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
 
 
 def _refuse_values(x: Any) -> None:

@@ -359,6 +359,30 @@ def test_constructor_copies_and_refuses_non_numbers():
         Tensor([1j, 2.0])
 
 
+@pytest.mark.parametrize(
+    "data",
+    [None, [None, 1.0], "3", ["1.5", "2"], b"1", np.array([1 + 0j]), np.datetime64("2020-01-01"),
+     np.array([1.0, None], dtype=object)],
+)
+def test_constructor_refuses_what_numpy_would_coerce(data):
+    """np.array(data, dtype=float) turns None into NaN, parses strings and drops imaginary parts;
+    a Tensor takes real numbers only."""
+    with pytest.raises(TypeError, match="real numbers"):
+        Tensor(data)
+
+
+def test_constructor_refuses_a_list_of_values():
+    """A list of Value nodes would be read through float() and lose its graph: refused, as mixing is."""
+    with pytest.raises(TypeError, match="Value"):
+        Tensor([Value(1.0), Value(2.0)])
+
+
+def test_constructor_takes_numeric_object_arrays_and_lists_of_tensors():
+    assert Tensor(np.array([1, 2.5], dtype=object)).data.tolist() == [1.0, 2.5]
+    assert Tensor([Tensor(1.0), Tensor(2.0)]).data.tolist() == [1.0, 2.0]
+    assert Tensor([np.float32(1.5), 2]).data.tolist() == [1.5, 2.0]
+
+
 def test_backward_steps_walk_a_tensor_graph():
     W = Tensor(RNG.normal(size=(2, 3)), requires_grad=True)
     x = Tensor(RNG.normal(size=3))
