@@ -62,6 +62,7 @@ class PathTerm(NamedTuple):
     nodes: tuple[Any, ...]
     locals: tuple[Any, ...]
     value: Any  # the product of ``locals``; None when they are not plain numbers
+    positions: tuple[int, ...] = ()  # positions[i]: which operand of nodes[i + 1] nodes[i] is
 
 
 # --- naming nodes in formulas ----------------------------------------------------------------
@@ -201,7 +202,7 @@ class Explanation:
             lines = [f"Paths from {leaf} to {root}: {count}; along each, the gradient passes through one "
                      "vector-Jacobian product per operation:"]
         for path in self.paths:
-            lines.append("  " + _route(path.nodes) + _product(path))
+            lines.append("  " + _route(path.nodes, path.positions) + _product(path))
         return lines
 
     def __str__(self) -> str:
@@ -280,17 +281,26 @@ class Explanation:
 
 
 # --- building it ---------------------------------------------------------------------------
-def _route(nodes: Sequence[Any], keep_at_most: int = 14) -> str:
-    """A path as text: the leaf, the first operation, labelled nodes and the root; other runs become "…"."""
+def _uses(child: Any, parent: Any) -> int:
+    return sum(1 for p in child.parents if p is parent)
+
+
+def _route(nodes: Sequence[Any], positions: Sequence[int] = (), keep_at_most: int = 14) -> str:
+    """A path as text: the leaf, the first operation, labelled nodes and the root; other runs become "…".
+
+    Where a node uses the previous one twice (``x * x``), the operand is named, so the two paths
+    through it do not print as the same line.
+    """
     parts: list[str] = []
     hidden = False
     last = len(nodes) - 1
     for i, node in enumerate(nodes):
-        if i in (0, 1, last) or getattr(node, "label", ""):
+        twice = 0 < i <= len(positions) and _uses(node, nodes[i - 1]) > 1
+        if i in (0, 1, last) or getattr(node, "label", "") or twice:
             if hidden:
                 parts.append("…")
                 hidden = False
-            parts.append(describe(node))
+            parts.append(describe(node) + (f" [as operand {positions[i - 1] + 1}]" if twice else ""))
         else:
             hidden = True
     if len(parts) > keep_at_most:
@@ -350,6 +360,7 @@ def _list_paths(order: Sequence[Any], leaf: Any, root: Any) -> list[PathTerm]:
         return [PathTerm((leaf,), (), 1.0)]
     nodes: list[Any] = [leaf]
     locals_: list[Any] = []
+    positions: list[int] = []
     pending = [iter(uses.get(leaf, []))]
     while pending:
         step = next(pending[-1], None)
@@ -358,14 +369,17 @@ def _list_paths(order: Sequence[Any], leaf: Any, root: Any) -> list[PathTerm]:
             nodes.pop()
             if locals_:
                 locals_.pop()
+                positions.pop()
             continue
         child, k = step
         nodes.append(child)
         locals_.append(local(child, k))
+        positions.append(k)
         pending.append(iter(uses.get(child, [])))
         if child is root:
             numeric = all(isinstance(v, float) for v in locals_)
-            found.append(PathTerm(tuple(nodes), tuple(locals_), math.prod(locals_) if numeric else None))
+            found.append(PathTerm(tuple(nodes), tuple(locals_), math.prod(locals_) if numeric else None,
+                                  tuple(positions)))
     return found
 
 

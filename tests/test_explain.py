@@ -202,3 +202,15 @@ def test_terms_and_paths_sum_to_the_gradient_on_random_graphs(graph):
         for term in e.terms[:3]:  # the named factors multiply back to the upstream gradient
             product = math.prod(f.value for f in e.factors(term))
             assert math.isclose(product, term.upstream, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def test_paths_through_a_node_used_twice_name_the_operand():
+    """x * x + x has two paths through the product; they used to print as the same line."""
+    x = Value(3.0, label="x")
+    y = x * x + x
+    y.label = "y"
+    y.backward()
+    lines = str(explain(y, x)).splitlines()[-3:]
+    assert lines == ["  x → (x * x) [as operand 1] → y:  3 = 3",
+                     "  x → (x * x) [as operand 2] → y:  3 = 3",
+                     "  x → y:  1 = 1"]
