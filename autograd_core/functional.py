@@ -130,9 +130,9 @@ def _classify(x: Any, where: str, duals: bool = False) -> _Arg:
         return _Arg("float", (), float(x))
     arr = np.asarray(x)
     if arr.dtype == object:
-        bad = next((e for e in arr.flat if not (isinstance(e, Value) or _is_real(e))), None)
-        if bad is not None:
-            raise TypeError(f"{where} holds {type(bad).__name__} {bad!r}; expected real numbers or Value nodes")
+        bad = [e for e in arr.flat if not (isinstance(e, Value) or _is_real(e))]  # a list: None itself can be bad
+        if bad:
+            raise TypeError(f"{where} holds {type(bad[0]).__name__} {bad[0]!r}; expected real numbers or Value nodes")
         if any(isinstance(e, Value) for e in arr.flat):
             return _Arg("value_array", arr.shape, arr)
         arr = arr.astype(float)

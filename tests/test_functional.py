@@ -323,6 +323,12 @@ def test_bad_arguments_are_named():
         jacobian(lambda x: x, mode="sideways")
 
 
+@pytest.mark.parametrize("x", [None, [1.0, None], np.array([None, 2.0], dtype=object)])
+def test_none_is_refused_not_read_as_nan(x):
+    with pytest.raises(TypeError, match="holds NoneType None"):
+        grad(lambda v: v)(x)
+
+
 def test_a_function_that_runs_on_neither_engine_reports_both_errors():
     with pytest.raises(TypeError, match=r"neither engine.*Value inputs.*Tensor inputs"):
         grad(lambda x: x.no_such_method())(np.ones(2))
