@@ -14,6 +14,7 @@ Python's call stack, and the input length is capped so the parser itself stays b
 from __future__ import annotations
 
 import ast
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -139,6 +140,8 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, float]:
             value = float(number)
         except ValueError:
             raise ExpressionError(f"cannot read {item!r}: {number!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"cannot read {item!r}: give a finite number")
         if name in values:
             raise ExpressionError(f"{name!r} is given twice")
         values[name] = value

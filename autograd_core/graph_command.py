@@ -11,6 +11,7 @@ Errors are one line on stderr with a non-zero exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
 from pathlib import Path
@@ -158,6 +159,9 @@ def main_graph(args: argparse.Namespace) -> int:
     width = max((len(k) for k in leaves), default=1)
     for label in sorted(leaves, key=_natural):
         print(f"  ∂{name}/∂{label:<{width}} = {leaves[label].grad: .6g}")
+    if not all(math.isfinite(v) for v in (root.data, *(leaf.grad for leaf in leaves.values()))):
+        print("autograd-core graph: warning: a value or gradient is inf or nan (float64 overflow, or a "
+              "singularity): the numbers above are not usable", file=sys.stderr)
     if explained is not None:
         from .explain import explain
 

@@ -155,3 +155,16 @@ def test_unwritable_output_is_one_line_naming_the_path(capsys, tmp_path):
     code, _, err = run(capsys, "x*2", "--set", "x=1", "-o", str(blocker / "g.dot"))
     assert code == 1
     assert err.startswith(f"autograd-core graph: error: cannot write {blocker}") and err.count("\n") == 1
+
+
+def test_overflow_is_flagged_on_stderr(capsys):
+    code, out, err = run(capsys, "exp(exp(exp(x)))", "--set", "x=10")
+    assert code == 0 and "out = inf" in out
+    assert err.startswith("autograd-core graph: warning: a value or gradient is inf or nan")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
+def test_non_finite_values_are_refused(capsys, value):
+    code, out, err = run(capsys, "x", "--set", f"x={value}")
+    assert code == 2 and out == ""
+    assert err == f"autograd-core graph: error: cannot read 'x={value}': give a finite number\n"
