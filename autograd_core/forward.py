@@ -36,6 +36,7 @@ confusion"); use reverse mode (``grad`` / ``hessian``) for such nestings.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Callable
 from typing import Any
@@ -105,7 +106,7 @@ def _check_power(a: Any, b: Any, constant_exponent: bool) -> None:
     if constant_exponent:
         if base == 0 and exponent < 0:
             raise ValueError(f"power: 0 ** {exponent!r} is undefined (negative exponent of zero)")
-        if base < 0 and not float(exponent).is_integer():
+        if base < 0 and math.isfinite(exponent) and not float(exponent).is_integer():
             raise ValueError(f"power: {base!r} ** {exponent!r} is not real (negative base, non-integer exponent)")
     elif not base > 0 and base == base:
         raise ValueError(

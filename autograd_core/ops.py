@@ -116,10 +116,11 @@ class _Scalar:
     def power(a: float, b: float) -> float:
         try:
             return a**b
-        except OverflowError:
-            return math.inf
-        except ZeroDivisionError:  # 0 ** negative, reached only from a derivative rule
-            return math.inf
+        except (OverflowError, ZeroDivisionError):
+            # Overflow, or 0 ** negative (reached only from a derivative rule): IEEE's signed inf,
+            # e.g. (-1e308) ** 3 = -inf and (-0.0) ** -1 = -inf, exactly as the array engine gives.
+            with np.errstate(all="ignore"):
+                return float(np.power(a, b))
 
     @staticmethod
     def sin(x: float) -> float:

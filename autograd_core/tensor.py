@@ -502,7 +502,8 @@ def _power(base: Tensor, exponent: Tensor, checked: bool = True) -> Tensor:
     n_value: Any = float(n) if n.ndim == 0 else n  # the table's rule n·x**(n-1) wants a number
     # A non-negative integer exponent (x ** 2, the common case) is defined everywhere: skip the scan.
     if checked and not (n.ndim == 0 and n_value >= 0 and n_value.is_integer()):
-        bad = ((base.data == 0) & (n < 0)) | ((base.data < 0) & (n != np.floor(n)))
+        fractional = np.isfinite(n) & (n != np.floor(n))  # an inf / NaN exponent follows IEEE, as for Value
+        bad = ((base.data == 0) & (n < 0)) | ((base.data < 0) & fractional)
         if bad.any():
             raise _domain_error(f"power: x ** {n_value!r:.40} needs x != 0 for a negative exponent and x >= 0 for a "
                                 "non-integer one", bad, np.broadcast_to(base.data, bad.shape))

@@ -21,6 +21,7 @@ Design choices, each for a measured reason (see ``benchmarks/``):
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any, Union
 
@@ -312,7 +313,7 @@ def _divide(a: Value, b: Value) -> Value:
 def _power_const(a: Value, n: float) -> Value:
     if a.data == 0 and n < 0:
         raise ValueError(f"power: 0 ** {n!r} is undefined (negative exponent of zero)")
-    if a.data < 0 and not n.is_integer():
+    if a.data < 0 and math.isfinite(n) and not n.is_integer():  # (-2) ** inf is IEEE's inf, as in numpy
         raise ValueError(f"power: {a.data!r} ** {n!r} is not real (negative base, non-integer exponent)")
     return a._binary(ops.POW_CONST, Value(n))
 

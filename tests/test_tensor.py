@@ -116,6 +116,35 @@ BINARY = [
     ("div", lambda a, b: a / b),
     ("pow", lambda a, b: a**b),
 ]
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, -3.0, 1e-320, 1e308, -1e308, np.inf, -np.inf, np.nan]
+
+
+def _run_binary(make, f, x, y, constant_b):
+    """``(out, ∂out/∂a, ∂out/∂b)`` as strings (so NaN equals NaN, and -0.0 differs from 0.0 only
+    in sign, which is not compared), or the error's type if the engine refuses."""
+    try:
+        a = make(x)
+        b = y if constant_b else make(y)
+        out = f(a, b)
+        out.backward()
+    except (ValueError, ArithmeticError) as err:
+        return type(err).__name__
+    numbers = (out.data, a.grad) if constant_b else (out.data, a.grad, b.grad)
+    return tuple(repr(abs(float(v))) + ("-" if float(v) < 0 else "") for v in numbers)
+
+
+@pytest.mark.parametrize(("name", "f"), BINARY, ids=[c[0] for c in BINARY])
+def test_binary_ops_at_special_values_equal_the_scalar_engine(name, f):
+    """Zeros of both signs, overflow, subnormals, ±inf and NaN: the same value, the same derivatives
+    and the same refusals on both engines."""
+    for x in SPECIAL:
+        for y in SPECIAL:
+            for constant_b in (False, True):
+                scalar = _run_binary(Value, f, x, y, constant_b)
+                array = _run_binary(lambda v: Tensor(v, requires_grad=True), f, x, y, constant_b)
+                assert scalar == array, f"{x!r} {name} {y!r} (constant b: {constant_b}): Value {scalar}, Tensor {array}"
+
+
 SHAPE_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1))]
 
 
