@@ -70,6 +70,8 @@ def _innermost(x: Any) -> Any:
     """The plain number (or array) a possibly nested dual / node stands for."""
     while isinstance(x, Dual):
         x = x.primal
+    if isinstance(x, np.ndarray):  # its .data is a memoryview, not the number
+        return x
     return getattr(x, "data", x)  # a Value (or Tensor) primal holds it in .data
 
 

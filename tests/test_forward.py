@@ -134,6 +134,18 @@ def test_comparisons_and_conversions_use_the_value():
     assert "tangent=3.0" in repr(d)
 
 
+def test_array_primal_duals_read_their_array_not_its_buffer():
+    """``ndarray.data`` is a memoryview: an array primal is its own number, for .data, comparisons
+    and the divisor check (which the Tensor engine also makes)."""
+    d = Dual(np.array([1.0, 2.0]), np.zeros(2))
+    assert isinstance(d.data, np.ndarray) and d.data.tolist() == [1.0, 2.0]
+    assert (d < 1.5).tolist() == [True, False]
+    with pytest.raises(ValueError, match=r"division by zero.*index \(0,\)"):
+        Dual(np.array([1.0]), np.ones(1)) / Dual(np.array([0.0]), np.ones(1))
+    with pytest.raises(ValueError, match="division by zero"):
+        jvp(lambda x: 1.0 / x, np.array([0.0, 1.0]), np.ones(2), engine="tensor")
+
+
 def test_functional_jvp_and_forward_jacobian_vs_reverse_vs_differences():
     A = np.array([[1.0, -2.0], [0.5, 3.0], [2.0, 1.0], [-1.0, 0.25]])
     f = lambda x: np.tanh(A @ x) * x[0]
