@@ -54,9 +54,9 @@ def engine_of(x: Any) -> str:
         return "tensor"
     if isinstance(x, np.ndarray):
         if x.dtype == object:
-            bad = next((e for e in x.flat if not isinstance(e, Value)), None)
-            if bad is not None:
-                raise TypeError(f"expected an object array of Value nodes; it holds {type(bad).__name__} {bad!r}")
+            bad = [e for e in x.flat if not isinstance(e, Value)]  # a list: None itself can be bad
+            if bad:
+                raise TypeError(f"expected an object array of Value nodes; it holds {type(bad[0]).__name__} {bad[0]!r}")
             return "value"
         if x.dtype.kind in "iuf":
             return "float"

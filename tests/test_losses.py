@@ -106,6 +106,14 @@ def test_bad_input_is_refused_clearly():
         losses.sum_of_tanh(values(np.ones((2, 2, 2))))
 
 
+
+def test_a_value_array_with_a_none_entry_is_named():
+    Z = values(np.ones((2, 2)), "Z")
+    Z[0, 1] = None
+    with pytest.raises(TypeError, match="object array of Value nodes; it holds NoneType None"):
+        losses.sum_of_tanh(Z)
+
+
 # --- Tensor ------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("name", NAMES)
