@@ -78,6 +78,15 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return main_graph(args)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("autograd-core")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (naming --help) instead of the whole usage block."""
 
@@ -91,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Teach, draw and check matrix derivatives with a scalar autodiff engine. "
         "Without a command, runs demo.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = sub.add_parser(
         "demo",

@@ -36,3 +36,12 @@ def test_help_texts_show_percent_signs_once():
         text = subparser.format_help()
         assert "%%" not in text, name
     assert "target: 100% training accuracy" in " ".join(sub.choices["train"].format_help().split())
+
+
+def test_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"autograd-core {version('autograd-core')}\n"
