@@ -234,6 +234,8 @@ class Tensor:
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes (reverse them by default), as ``np.transpose``; a contraction ``'ij->ji'``."""
         perm = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], Sequence) else axes
+        if not all(_is_int(a) for a in perm):
+            raise TypeError(f"transpose: axes must be ints, got {perm!r}")
         perm = tuple(range(self.ndim))[::-1] if not perm else tuple(_axis(a, self.ndim, "transpose") for a in perm)
         if sorted(perm) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes "
@@ -635,6 +637,8 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     The gradient rule is written once for all subscripts (see :class:`_Einsum`); matrix products,
     sums and transposes are special cases and have no rule of their own.
     """
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: subscripts must be a string like 'ij,jk->ik', got {type(subscripts).__name__}")
     tensors = tuple(_lift_strict(x, "einsum") for x in operands)
     return _contraction(subscripts, tensors, "")
 
@@ -1017,11 +1021,17 @@ def _axis(axis: int, ndim: int, where: str) -> int:
 def _normalize_axes(axis: int | Sequence[int] | None, ndim: int, where: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    axes = (axis,) if isinstance(axis, numbers.Integral) else axis
+    if not isinstance(axes, Sequence) or isinstance(axes, str) or not all(_is_int(a) for a in axes):
+        raise TypeError(f"{where}: axis must be an int or a tuple of ints, got {axis!r}")
     out = tuple(sorted({_axis(int(a), ndim, where) for a in axes}))
     if len(out) != len(axes):
         raise ValueError(f"{where}: repeated axis in {axis}")
     return out
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 def _letters(ndim: int, where: str) -> str:

@@ -523,6 +523,20 @@ def test_domain_and_shape_errors_name_the_problem(make, pattern):
         make()
 
 
+@pytest.mark.parametrize(
+    ("make", "pattern"),
+    [
+        (lambda: Tensor(np.ones((2, 2))).sum(axis=1.0), r"sum: axis must be an int or a tuple of ints, got 1\.0"),
+        (lambda: Tensor(np.ones((2, 2))).mean(axis="a"), r"mean: axis must be an int or a tuple of ints, got 'a'"),
+        (lambda: Tensor(np.ones((2, 2))).transpose("a", 0), r"transpose: axes must be ints, got \('a', 0\)"),
+        (lambda: autograd_core.einsum(3, Tensor(1.0)), r"einsum: subscripts must be a string like 'ij,jk->ik'"),
+    ],
+)
+def test_bad_axis_and_subscript_types_are_named(make, pattern):
+    with pytest.raises(TypeError, match=pattern):
+        make()
+
+
 def test_out_of_range_index_names_the_shape():
     with pytest.raises(IndexError, match=r"Tensor of shape \(2, 3\)"):
         Tensor(np.ones((2, 3)))[5]
