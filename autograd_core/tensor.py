@@ -104,6 +104,13 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __bool__(self) -> bool:
+        """The entry's truth for a one-entry Tensor; ambiguous for more, as numpy says (not ``len``)."""
+        if self.size != 1:
+            raise ValueError(f"the truth value of a Tensor of shape {self.shape} is ambiguous; "
+                             "reduce it first (t.sum(), t.item()) or compare t.numpy()")
+        return bool(self.data.reshape(()))
+
     # --- graph structure ----------------------------------------------------------------------
     @property
     def op(self) -> str:

@@ -537,6 +537,14 @@ def test_bad_axis_and_subscript_types_are_named(make, pattern):
         make()
 
 
+def test_truth_value_follows_numpy_not_len():
+    """``bool`` of a one-entry Tensor is its entry's; of several, ambiguous (as numpy says). By
+    ``len`` alone ``Tensor([0.0])`` was True."""
+    assert not Tensor([0.0]) and not Tensor(0.0) and Tensor([[2.0]])
+    with pytest.raises(ValueError, match=r"truth value of a Tensor of shape \(2,\) is ambiguous"):
+        bool(Tensor([1.0, 2.0]))
+
+
 def test_out_of_range_index_names_the_shape():
     with pytest.raises(IndexError, match=r"Tensor of shape \(2, 3\)"):
         Tensor(np.ones((2, 3)))[5]
