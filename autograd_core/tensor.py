@@ -326,7 +326,9 @@ class Tensor:
     def _accumulate(self, g: Any) -> None:
         # Never in place: a first contribution may be another node's array (the engine never
         # copies needlessly), so adding into it would change that node's gradient as well.
-        self.grad = g if self.grad is None else self.grad + g
+        grad = g if self.grad is None else self.grad + g
+        # 0-d arrays add up to a numpy scalar; grad stays an array of data's shape (writable).
+        self.grad = np.array(grad) if type(grad) is np.float64 else grad
 
     def _propagate(self) -> None:
         for parent, _, contribution in self._terms(self.grad, False):

@@ -354,6 +354,16 @@ def test_leaf_gradients_are_their_own_arrays():
     assert b.grad.flags.writeable and c.grad.flags.writeable
 
 
+def test_zero_dimensional_gradients_are_arrays():
+    """numpy's 0-d arithmetic returns scalars; a 0-d Tensor's grad is still a writable 0-d array."""
+    t = Tensor(3.0, requires_grad=True)
+    (t * t).backward()  # two contributions to t: added
+    assert type(t.grad) is np.ndarray and t.grad.shape == () and t.grad == 6.0
+    t.grad[...] = 0.0
+    (t * t).backward()
+    assert t.grad == 6.0
+
+
 def test_backward_with_gradient_and_seed_copy():
     x = Tensor(RNG.normal(size=(2, 3)), requires_grad=True)
     v = RNG.normal(size=(2, 3))
