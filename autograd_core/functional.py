@@ -347,10 +347,10 @@ def _pullback_tensor(tr: _Traced, cotangent: Any) -> list[Any]:
     grads = graph.gradients(tr.out_nodes[0], leaves, seed=seed, create_graph=tr.create_graph)
     results = []
     for arg, g in zip(tr.args, grads, strict=True):
-        if tr.create_graph:
-            results.append(g)
-        elif isinstance(g, float) and g == 0.0:
+        if isinstance(g, float) and g == 0.0:  # f does not depend on this argument
             results.append(_zeros(arg))
+        elif tr.create_graph:
+            results.append(g)
         else:
             value = np.array(g.data if _is_tensor(g) else g, dtype=float).reshape(arg.shape)
             results.append(float(value) if arg.kind == "float" else value)

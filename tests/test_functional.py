@@ -141,6 +141,15 @@ def test_hessian_with_several_argnums_gives_blocks():
     np.testing.assert_allclose(H[1][1], 2 * np.outer(w0, w0))
 
 
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+def test_hessian_blocks_of_an_ignored_argument_are_zero_and_shaped(engine):
+    """f ignores y: the blocks with y are zeros of shape x.shape + y.shape etc., on both engines."""
+    H = hessian(lambda x, y: (x * x).sum(), argnums=(0, 1), engine=engine)(np.ones(2), np.ones(3))
+    assert [[block.shape for block in row] for row in H] == [[(2, 2), (2, 3)], [(3, 2), (3, 3)]]
+    np.testing.assert_array_equal(H[0][0], 2 * np.eye(2))
+    assert not np.any(H[0][1]) and not np.any(H[1][0]) and not np.any(H[1][1])
+
+
 def test_hessian_of_a_matrix_input_has_shape_input_plus_input():
     A = RNG.normal(size=(2, 2))
     H = hessian(lambda M: np.sum(M * M * M))(A)
