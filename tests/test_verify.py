@@ -188,3 +188,28 @@ def test_verify_draw_to_dot_needs_no_renderer(tmp_path, capsys):
     assert main(["verify", "--p", "2", "--n", "3", "--m", "2", "--draw", str(target)]) == 0
     assert "as DOT source" in capsys.readouterr().out
     assert "digraph autograd_core {" in target.read_text()
+
+
+def test_wide_layer_finite_differences_pass_with_a_loss_scaled_tolerance():
+    """p = 2048: L⁽ᵏ⁾ is a sum of 2048 squares (~4,000), so difference quotients carry ~1e-5 of rounding."""
+    report = verify.run(2048, 1, 1, 2, "squares")
+    assert report.passed, str(report)
+    assert max(r.fd_diff for r in report.rows if r.fd_diff is not None) > 10 * verify.DEFAULT_FD_TOL
+    row = next(r for r in report.rows if r.equation == "Eq. 24")
+    assert row.fd_tol > 1000 * verify.DEFAULT_FD_TOL
+    jac = next(r for r in report.rows if r.equation == "Eq. 21–22")
+    assert jac.fd_tol == verify.DEFAULT_FD_TOL  # differences of z, not of a loss
+
+
+def test_a_wrong_gradient_still_fails_the_finite_difference_column(monkeypatch):
+    real = verify.closed_form_results
+
+    def off_by_a_percent(pb):
+        out = real(pb)
+        out["grad_W"] = out["grad_W"] * 1.01
+        return out
+
+    monkeypatch.setattr(verify, "closed_form_results", off_by_a_percent)
+    report = verify.run(3, 4, 5, 0, "squares")
+    row = next(r for r in report.rows if r.equation == "Eq. 16")
+    assert not row.passed and row.fd_diff > row.fd_tol
