@@ -15,7 +15,7 @@ Finite differences cover **every entry** of every variable, vectorised: all ``2�
 perturbed copies of a variable are stacked and pushed through the layer and the loss in one
 numpy evaluation (the stacked ``Z``'s become extra columns, so the very same per-sample loss
 functions of :mod:`autograd_core.losses` evaluate them). Their error is about
-``ε² |L'''| + 1e-16 |L| / ε``, hence their own, looser tolerance.
+``ε² |L'''| + 1e-16 |L| / ε``, hence their own, looser tolerance, scaled by ``max(1, |L|)``.
 
 Single-datum rows (Eq. 15–24) use the first sample, ``x^(1)`` = column 0 of ``X``, with
 ``L^(1)(z^(1))``; batch rows (Eq. 26–30) use ``L = (1/m) Σ_k L^(k)``.
@@ -507,7 +507,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="max abs difference allowed between an engine and the closed form "
                         f"(default {DEFAULT_TOL:g})")
     parser.add_argument("--fd-tol", type=float, default=DEFAULT_FD_TOL,
-                        help=f"max abs difference allowed for finite differences (default {DEFAULT_FD_TOL:g})")
+                        help=f"max abs difference allowed for finite differences, times max(1, |loss|) because their "
+                        f"rounding error grows with the loss (default {DEFAULT_FD_TOL:g})")
     parser.add_argument("--draw", metavar="FILE", default=None,
                         help="also draw the single-datum graph of Eq. 8-9 to FILE (.svg, .png, .pdf or .dot), "
                              "with every path from W[0,0] to L^(k) highlighted")
