@@ -531,7 +531,7 @@ def draw_single_datum(pb: Problem, path: str) -> str:
     rendered = render(drawing, path)
     nodes = len(graph.topological_order(Lk))
     how = f"with {rendered.renderer.name}" if rendered.renderer is not None else "as DOT source"
-    return (f"drew the single-datum graph ({nodes} nodes; W[0,0].grad = {W1[0, 0].grad:.6g}) "
+    return (f"drew the single-datum graph ({nodes:,} nodes; W[0,0].grad = {W1[0, 0].grad:.6g}) "
             f"to {rendered.path} {how}")
 
 
