@@ -143,7 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         args = parser.parse_args(["demo"])
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C during a long train or verify: one line, not a traceback
+        print(f"\nautograd-core {args.command or 'demo'}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

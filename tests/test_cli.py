@@ -45,3 +45,14 @@ def test_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out == f"autograd-core {version('autograd-core')}\n"
+
+
+def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
+    import autograd_core.cli as cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "cmd_demo", interrupted)
+    assert cli.main(["demo"]) == 130
+    assert capsys.readouterr().err == "\nautograd-core demo: interrupted\n"
