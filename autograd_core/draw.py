@@ -204,6 +204,13 @@ def _name(node: Any) -> str:
 
 
 # --- the public entry point -------------------------------------------------------------------
+def require_node(node: Any, who: str, what: str = "root") -> None:
+    """Refuse a plain number or array where a graph node is needed, naming what to pass instead."""
+    if not hasattr(node, "parents"):
+        raise TypeError(f"{who}: the {what} must be a Value or Tensor (a node of a computation graph), "
+                        f"got {type(node).__name__}; build it from Values, e.g. y = Value(2.0) * 3")
+
+
 def draw(
     root: Any,
     *,
@@ -230,6 +237,7 @@ def draw(
             highlighted and the caption says how much gradient passed (used by :mod:`autograd_core.frames`).
         title: a caption above the drawing.
     """
+    require_node(root, "draw")
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if max_nodes < 1:

@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .draw import describe, summarize
+from .draw import describe, require_node, summarize
 from .graph import topological_order
 
 DEFAULT_MAX_TERMS = 20
@@ -398,6 +398,8 @@ def explain(root: Any, leaf: Any, *, max_terms: int = DEFAULT_MAX_TERMS, max_pat
         an :class:`Explanation`; ``str()`` gives the ledger, ``.terms`` the terms, ``.total`` their
         sum (equal to ``leaf.grad`` after one backward pass), ``.path_count`` the number of paths.
     """
+    require_node(root, "explain")
+    require_node(leaf, "explain", "leaf")
     order = topological_order(root)
     if not any(node is leaf for node in order):
         raise ValueError(f"explain: {describe(leaf)} is not in the graph of {describe(root)} (it does not feed it)")

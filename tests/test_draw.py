@@ -271,3 +271,8 @@ def test_grouped_label_shape_is_only_claimed_when_the_entries_fill_it():
     total.label = "total"
     source = draw(total, max_nodes=20).source
     assert "200 nodes" in source and "shape 399" not in source
+
+
+def test_a_plain_number_is_refused_with_a_hint():
+    with pytest.raises(TypeError, match=r"draw: the root must be a Value or Tensor .* got float"):
+        draw(3.0)

@@ -214,3 +214,12 @@ def test_paths_through_a_node_used_twice_name_the_operand():
     assert lines == ["  x → (x * x) [as operand 1] → y:  3 = 3",
                      "  x → (x * x) [as operand 2] → y:  3 = 3",
                      "  x → y:  1 = 1"]
+
+
+def test_plain_numbers_are_refused_with_a_hint():
+    x = Value(2.0, label="x")
+    y = x * 3
+    with pytest.raises(TypeError, match=r"explain: the leaf must be a Value or Tensor .* got float"):
+        explain(y, 2.0)
+    with pytest.raises(TypeError, match=r"explain: the root must be a Value or Tensor .* got int"):
+        explain(6, x)
