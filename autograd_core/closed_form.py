@@ -21,6 +21,7 @@ Identities not in the seed cite their source next to the function.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -63,8 +64,18 @@ __all__ = [
 
 
 # --- input checks -------------------------------------------------------------------------------
+def _floats(x: Any, name: str, func: str) -> np.ndarray:
+    """``x`` as a float array; ``TypeError`` unless it holds real numbers (``np.asarray(x, dtype=float)``
+    alone would read None as NaN and parse strings)."""
+    raw = np.asarray(x)
+    numeric = raw.dtype.kind in "biuf" or (raw.dtype == object and all(isinstance(e, numbers.Real) for e in raw.flat))
+    if not numeric:
+        raise TypeError(f"{func}: {name} must hold real numbers, got {type(x).__name__} of dtype {raw.dtype}")
+    return raw.astype(float, copy=False)
+
+
 def _array(x: Any, name: str, func: str, ndim: int | tuple[int, ...]) -> np.ndarray:
-    arr = np.asarray(x, dtype=float)
+    arr = _floats(x, name, func)
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if arr.ndim not in allowed:
         want = " or ".join(f"{d}-D" for d in allowed)
@@ -245,7 +256,7 @@ def softmax(Z: Any, axis: int = 0) -> np.ndarray:
 
     Computed as ``e^{z − max z}`` so that no exponential overflows.
     """
-    Z = np.asarray(Z, dtype=float)
+    Z = _floats(Z, "Z", "softmax")
     e = np.exp(Z - Z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -333,7 +344,7 @@ def softmax_ce_hessian(z: Any) -> np.ndarray:
 
 # --- losses w.r.t. a network's output (issue 6): value (float) and gradient (shape of the scores) ---
 def _scores_1d(s: Any, func: str) -> np.ndarray:
-    s = np.asarray(s, dtype=float)
+    s = _floats(s, "scores", func)
     if s.ndim == 2 and s.shape[0] == 1:
         return s[0]
     if s.ndim != 1:
@@ -347,8 +358,8 @@ def mse_loss(S: Any, Y: Any) -> LossGrad:
     ``S``, ``Y`` any equal shapes (a network's q×m output and its targets). This is PyTorch's
     ``MSELoss()``; for one output unit (q = 1) it is the seed's Eq. 26 with ``L^(k) = (s_k − y_k)²``.
     """
-    S = np.asarray(S, dtype=float)
-    Y = np.asarray(Y, dtype=float)
+    S = _floats(S, "scores", "mse_loss")
+    Y = _floats(Y, "targets", "mse_loss")
     if S.shape != Y.shape:
         raise ValueError(f"mse_loss: scores have shape {S.shape} but targets have shape {Y.shape}")
     if S.size == 0:
@@ -365,7 +376,7 @@ def hinge_loss(s: Any, y: Any) -> LossGrad:
     """
     shape = np.shape(s)
     s1 = _scores_1d(s, "hinge_loss")
-    y1 = np.asarray(y, dtype=float).reshape(-1)
+    y1 = _floats(y, "labels", "hinge_loss").reshape(-1)
     if y1.shape != s1.shape:
         raise ValueError(f"hinge_loss: {s1.shape[0]} scores but labels have shape {np.shape(y)}")
     if not np.all(np.abs(y1) == 1.0):
@@ -423,12 +434,12 @@ def _activation_name(name: str, func: str) -> str:
 
 def activation(name: str, z: Any) -> np.ndarray:
     """``σ(z)`` elementwise for ``name`` in tanh, relu, sigmoid, identity."""
-    return ACTIVATIONS[_activation_name(name, "activation")](np.asarray(z, dtype=float))
+    return ACTIVATIONS[_activation_name(name, "activation")](_floats(z, "z", "activation"))
 
 
 def activation_derivative(name: str, z: Any) -> np.ndarray:
     """``σ'(z)`` elementwise (relu'(0) = 0, the engines' one-sided choice)."""
-    return _DERIVATIVES[_activation_name(name, "activation_derivative")](np.asarray(z, dtype=float))
+    return _DERIVATIVES[_activation_name(name, "activation_derivative")](_floats(z, "z", "activation_derivative"))
 
 
 def backprop_delta(W_next: Any, delta_next: Any, z: Any, activation_name: str) -> np.ndarray:

@@ -152,6 +152,14 @@ def test_shape_errors_name_the_function_and_both_sizes():
         cf.layer_forward(np.ones((2, 3)), np.ones((4, 1)), np.ones(2))
 
 
+
+@pytest.mark.parametrize("bad", [[[None]], [["1", "2"]], [[1 + 1j]], "ab"])
+def test_non_numbers_are_refused_with_the_function_and_argument(bad):
+    """np.asarray(x, dtype=float) would read None as NaN and parse strings; a formula takes numbers."""
+    with pytest.raises(TypeError, match="quadratic_form_grad: A must hold real numbers"):
+        cf.quadratic_form_grad(bad, [1.0])
+
+
 # --- identities (issue 5) --------------------------------------------------------------------------------
 def test_quadratic_form_gradient_matches_the_value_graph_and_fd():
     rng = np.random.default_rng(4)
