@@ -72,6 +72,9 @@ class Tensor:
     __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str = "") -> None:
+        if not isinstance(requires_grad, bool | np.bool_):
+            raise TypeError(f"Tensor: requires_grad must be True or False, got {type(requires_grad).__name__} "
+                            f"{requires_grad!r}")
         self.data = _to_array(data)
         self.grad: Any = None
         self.label = label

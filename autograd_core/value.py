@@ -36,7 +36,10 @@ def _check_number(data: Any) -> float:
         return data
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
         raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
-    return float(data)
+    try:
+        return float(data)
+    except OverflowError:
+        raise ValueError(f"Value: {data!r} is too large for a float (max about 1.8e308)") from None
 
 
 class Value:
@@ -294,7 +297,7 @@ def _as_value(x: Any) -> Value | None:
     if isinstance(x, Value):
         return x
     if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
-        return Value(float(x))
+        return Value(x)
     return None
 
 

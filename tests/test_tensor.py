@@ -638,3 +638,9 @@ def test_third_derivative_of_x_to_the_fifth():
     x.zero_grad()
     second.backward()
     assert (first.item(), second.item(), x.grad.item()) == (80.0, 160.0, 240.0)
+
+
+def test_requires_grad_must_be_a_bool():
+    with pytest.raises(TypeError, match="requires_grad must be True or False, got str 'no'"):
+        Tensor([1.0], requires_grad="no")
+    assert Tensor([1.0], requires_grad=np.True_).requires_grad is True

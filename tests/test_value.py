@@ -269,3 +269,8 @@ def test_random_graphs_match_central_differences(steps, xs):
 
         numeric = central_difference(f, x, eps=1e-5)
         assert leaves[i].grad == pytest.approx(numeric, rel=1e-4, abs=1e-5)
+
+
+def test_an_int_too_large_for_a_float_is_named():
+    with pytest.raises(ValueError, match="too large for a float"):
+        Value(10**400)
