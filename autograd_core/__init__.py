@@ -12,7 +12,7 @@ from .forward import Dual
 from .frames import backward_frames
 from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
 from .gradcheck import GradcheckError, gradcheck
-from .graph import backward_steps, topological_order
+from .graph import backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order
 from .layout import derivative, gradient, jacobian_of
 from .tensor import Tensor, concatenate, einsum, stack
 from .value import Value
@@ -29,15 +29,18 @@ __all__ = [
     "derivative",
     "draw",
     "einsum",
+    "enable_grad",
     "explain",
     "grad",
     "gradcheck",
     "gradient",
     "grads",
     "hessian",
+    "is_grad_enabled",
     "jacobian",
     "jacobian_of",
     "jvp",
+    "no_grad",
     "render",
     "stack",
     "topological_order",

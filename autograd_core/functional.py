@@ -71,7 +71,8 @@ _DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("autograd_core_func
 def _inside_transform() -> Iterator[None]:
     token = _DEPTH.set(_DEPTH.get() + 1)
     try:
-        yield
+        with graph.enable_grad():  # a transform records f's graph even inside no_grad()
+            yield
     finally:
         _DEPTH.reset(token)
 

@@ -22,7 +22,55 @@ Nothing here recurses: a graph a million nodes deep is walked with an explicit s
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
+
+
+class _Recording:
+    """Whether operations record graph nodes. A mutable flag object, so engines read one attribute."""
+
+    enabled = True
+
+
+RECORDING = _Recording()
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside ``with no_grad():`` operations compute values only and record no graph.
+
+    For evaluation and inference (accuracy on a test set, a decision boundary over a grid): no
+    memory is spent on nodes nobody will differentiate. Results are constants -- a ``Value`` leaf,
+    a ``Tensor`` with ``requires_grad=False`` -- exactly as ``torch.no_grad()`` behaves.
+    Nests, and restores the previous state on exit even after an exception.
+    """
+    previous = RECORDING.enabled
+    RECORDING.enabled = False
+    try:
+        yield
+    finally:
+        RECORDING.enabled = previous
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record the graph again inside a :func:`no_grad` block (as ``torch.enable_grad``).
+
+    The functional transforms (``grad``, ``jacobian`` ...) run ``f`` under it: asking for a
+    derivative is an explicit request to record, whatever the surrounding context says.
+    """
+    previous = RECORDING.enabled
+    RECORDING.enabled = True
+    try:
+        yield
+    finally:
+        RECORDING.enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    """False inside :func:`no_grad`, True otherwise."""
+    return RECORDING.enabled
+
 
 _FINISH = object()  # stack marker: "the node below me has all its parents emitted"
 

@@ -406,6 +406,8 @@ def _node(data: Any, op: Any, parents: tuple[Tensor, ...]) -> Tensor:
     if type(data) is not np.ndarray:
         data = np.asarray(data, dtype=_FLOAT)
     out = Tensor._constant(data)
+    if not graph.RECORDING.enabled:  # inside no_grad(): a constant
+        return out
     for p in parents:
         if p.requires_grad:
             out.requires_grad, out._op, out._parents = True, op, parents

@@ -32,6 +32,7 @@ import numpy as np
 
 from . import nn
 from .data import batches, load_digits, make_moons, train_test_split
+from .graph import no_grad
 from .optim import SGD, Adam, Optimizer, linear_decay
 from .value import Value
 
@@ -197,7 +198,9 @@ def predict(model: nn.Module, X: Any, *, loss: str = "softmax_cross_entropy") ->
     """
     loss = nn.loss_name(loss)
     X = _check_features(model, X, "predict")
-    return _predictions(_scores_array(model.scores(X)), loss)
+    with no_grad():  # predictions are never differentiated: record no graph
+        scores = model.scores(X)
+    return _predictions(_scores_array(scores), loss)
 
 
 def accuracy(model: nn.Module, X: Any, y: Any, *, loss: str = "softmax_cross_entropy") -> float:

@@ -26,6 +26,7 @@ import numbers
 from typing import Any, Union
 
 from . import graph, ops
+from .graph import RECORDING as _RECORDING
 from .ops import GRAPH, SCALAR, Binary, Unary
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias; `|` needs 3.10 at import)
@@ -90,9 +91,10 @@ class Value:
         out.data = data
         out.grad = 0.0
         out.label = ""
-        out._op = op
-        out._a = a
-        out._b = b
+        if _RECORDING.enabled:
+            out._op, out._a, out._b = op, a, b
+        else:  # inside no_grad(): a constant leaf
+            out._op = out._a = out._b = None
         return out
 
     def _unary(self, op: Unary) -> Value:

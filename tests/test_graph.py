@@ -138,3 +138,40 @@ def test_nested_transforms_reach_the_curvature_of_sqrt_at_zero():
 
     assert grad(grad(lambda y: y.sqrt()))(0.0) == -math.inf
     assert grad(lambda x: jvp(lambda y: y.sqrt(), x, 1.0)[1])(0.0) == -math.inf
+
+
+def test_no_grad_records_nothing_on_either_engine():
+    import numpy as np
+
+    from autograd_core import Tensor, enable_grad, is_grad_enabled, no_grad
+
+    x = Value(2.0)
+    t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    with no_grad():
+        assert not is_grad_enabled()
+        y = (x * x).tanh()
+        u = (t * t).sum()
+        with enable_grad():
+            inner = x * 3
+        assert not is_grad_enabled()
+    assert is_grad_enabled()
+    assert y.data == pytest.approx(math.tanh(4.0)) and y.op == "" and y.parents == ()
+    assert float(u.data) == 5.0 and not u.requires_grad and u.parents == ()
+    assert inner.op == "*" and inner.parents[0] is x
+    y.backward()
+    assert x.grad == 0.0  # nothing connects y to x
+
+
+def test_no_grad_is_restored_after_an_exception():
+    from autograd_core import is_grad_enabled, no_grad
+
+    with pytest.raises(RuntimeError, match="inside"), no_grad():
+        raise RuntimeError("raised inside no_grad")
+    assert is_grad_enabled()
+
+
+def test_functional_transforms_record_inside_no_grad():
+    from autograd_core import grad, no_grad
+
+    with no_grad():
+        assert grad(lambda v: v * v * v)(2.0) == pytest.approx(12.0)
