@@ -25,6 +25,8 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+import numpy as np
+
 
 class Unary(NamedTuple):
     """A one-operand primitive ``out = f(x)``."""
@@ -170,60 +172,9 @@ class _Scalar:
 SCALAR = _Scalar()
 
 
-# --- the graph-node namespace (gradients of gradients) --------------------------------------
-class _Graph:
-    """The same rules evaluated on graph nodes (``Value`` or ``Tensor``) instead of numbers.
-
-    With ``create_graph=True`` the engines evaluate each local derivative through this
-    namespace, so ``1 - out * out`` for tanh becomes new nodes of the graph and the gradient
-    can itself be differentiated. ``step`` and ``sign`` are piecewise constant: their own
-    derivative is zero, so they return plain numbers, not nodes.
-    """
-
-    exp = staticmethod(lambda x: x.exp())
-    log = staticmethod(lambda x: x.log())
-    tanh = staticmethod(lambda x: x.tanh())
-    sigmoid = staticmethod(lambda x: x.sigmoid())
-    softplus = staticmethod(lambda x: x.softplus())
-    relu = staticmethod(lambda x: x.relu())
-    sin = staticmethod(lambda x: x.sin())
-    cos = staticmethod(lambda x: x.cos())
-    sqrt = staticmethod(lambda x: x.sqrt())
-    abs = staticmethod(lambda x: x.abs())
-
-    @staticmethod
-    def power(a: Any, b: Any) -> Any:
-        # A number exponent takes the node's unchecked path where it has one (Value): inside a rule
-        # 0 ** -1 is sqrt'(0) = inf, as SCALAR.power says, not a user's mistake to refuse.
-        unchecked = getattr(a, "_power_unchecked", None)
-        if unchecked is not None and isinstance(b, int | float):
-            return unchecked(b)
-        return a**b
-
-    @staticmethod
-    def step(x: Any) -> Any:
-        if isinstance(x.data, float):
-            return SCALAR.step(x.data)
-        return (x.data > 0).astype(float)
-
-    @staticmethod
-    def sign(x: Any) -> Any:
-        if isinstance(x.data, float):
-            return SCALAR.sign(x.data)
-        import numpy as np
-
-        return np.sign(x.data)
-
-
-GRAPH = _Graph()
-
-
 # --- the array namespace (the Tensor engine) ------------------------------------------------
 # Appended after the scalar and graph namespaces so that the rules above read first; numpy is a
 # hard dependency of the package, imported here because only this namespace needs it.
-import numpy as np  # noqa: E402
-
-
 class _Array:
     """The same rules evaluated elementwise on float64 numpy arrays: the ``Tensor`` engine.
 
@@ -270,3 +221,48 @@ class _Array:
 
 
 ARRAY = _Array()
+
+
+# --- the graph-node namespace (gradients of gradients) --------------------------------------
+class _Graph:
+    """The same rules evaluated on graph nodes (``Value`` or ``Tensor``) instead of numbers.
+
+    With ``create_graph=True`` the engines evaluate each local derivative through this
+    namespace, so ``1 - out * out`` for tanh becomes new nodes of the graph and the gradient
+    can itself be differentiated. ``step`` and ``sign`` are piecewise constant: their own
+    derivative is zero, so they return plain numbers (or arrays), not nodes.
+    """
+
+    exp = staticmethod(lambda x: x.exp())
+    log = staticmethod(lambda x: x.log())
+    tanh = staticmethod(lambda x: x.tanh())
+    sigmoid = staticmethod(lambda x: x.sigmoid())
+    softplus = staticmethod(lambda x: x.softplus())
+    relu = staticmethod(lambda x: x.relu())
+    sin = staticmethod(lambda x: x.sin())
+    cos = staticmethod(lambda x: x.cos())
+    sqrt = staticmethod(lambda x: x.sqrt())
+    abs = staticmethod(lambda x: x.abs())
+
+    @staticmethod
+    def power(a: Any, b: Any) -> Any:
+        # Engines give their nodes an unchecked power: inside a derivative rule 0 ** -1 is the
+        # honest inf of sqrt'(0), as SCALAR.power and ARRAY.power say, not a user's mistake to refuse.
+        unchecked = getattr(a, "_power_unchecked", None)
+        return a**b if unchecked is None else unchecked(b)
+
+    @staticmethod
+    def step(x: Any) -> Any:
+        return _numbers(x.data).step(x.data)
+
+    @staticmethod
+    def sign(x: Any) -> Any:
+        return _numbers(x.data).sign(x.data)
+
+
+def _numbers(data: Any) -> Any:
+    """The namespace for a node's data: SCALAR for a float, ARRAY for an array."""
+    return SCALAR if isinstance(data, float) else ARRAY
+
+
+GRAPH = _Graph()

@@ -162,6 +162,11 @@ class Tensor:
         base = _lift(other)
         return NotImplemented if base is None else _power(base, self)
 
+    def _power_unchecked(self, b: Any) -> Tensor:
+        """``self ** b`` for ``ops.GRAPH.power``: inside a derivative rule ``0 ** -1`` is the honest
+        ``inf`` of ``sqrt'(0)``, not the user's mistake that ``x ** n`` refuses."""
+        return _power(self, _lift_strict(b, "power"), checked=False)
+
     def __neg__(self) -> Tensor:
         return _unary(ops.NEG, self)
 
@@ -538,35 +543,13 @@ def _domain_error(message: str, bad: np.ndarray, values: np.ndarray, name: str =
                       f"{float(values[index])!r}")
 
 
-class _GraphNamespace(type(ops.GRAPH)):  # type: ignore[misc]
-    """``ops.GRAPH`` for Tensors: the table's rules evaluated on nodes (``create_graph=True``).
-
-    ``power`` skips the user-facing domain check: inside a derivative rule ``0 ** -1`` is the
-    honest ``inf`` of ``sqrt'(0)``, not the user's mistake. ``step`` and ``sign`` are piecewise
-    constant, so they are arrays (no gradient), computed as ``ARRAY`` does.
-    """
-
-    @staticmethod
-    def power(a: Tensor, b: Any) -> Tensor:
-        return _power(a, _lift_strict(b, "power"), checked=False)
-
-    @staticmethod
-    def step(x: Tensor) -> np.ndarray:
-        return ARRAY.step(x.data)
-
-    @staticmethod
-    def sign(x: Tensor) -> np.ndarray:
-        return ARRAY.sign(x.data)
-
-
-_NODES = _GraphNamespace()
 
 
 def _elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[Tensor, Any, Any]]:
     """VJP of an elementwise op: ``_fit(g * local)`` per parent, ``local`` from the derivative table."""
     op = node._op
     if create_graph:
-        xp, values, out = _NODES, node._parents, node
+        xp, values, out = ops.GRAPH, node._parents, node
     else:
         xp, values, out = ARRAY, [p.data for p in node._parents], node.data
     if isinstance(op, Unary):

@@ -253,11 +253,13 @@ class Value:
         n = b.data if op is ops.POW_CONST else b
         return (op.d_a(GRAPH, a, n, self), op.d_b(GRAPH, a, n, self))
 
-    def _power_unchecked(self, n: float) -> Value:
-        """``self ** n`` for ``ops.GRAPH.power``: inside a derivative rule ``0 ** -1`` is the honest
+    def _power_unchecked(self, b: Value | float) -> Value:
+        """``self ** b`` for ``ops.GRAPH.power``: inside a derivative rule ``0 ** -1`` is the honest
         ``inf`` of ``sqrt'(0)`` (what ``SCALAR.power`` gives without ``create_graph``), not the user's
         mistake that ``x ** n`` refuses."""
-        return self._binary(ops.POW_CONST, Value(float(n)))
+        if isinstance(b, Value):
+            return self._binary(ops.POW, b)
+        return self._binary(ops.POW_CONST, Value(float(b)))
 
     def _vjp(self, g: Any, create_graph: bool = False) -> list[tuple[Value, Any]]:
         """``(parent, g · ∂self/∂parent)`` for each parent; as Values when ``create_graph``."""
