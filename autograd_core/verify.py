@@ -173,13 +173,17 @@ def closed_form_results(pb: Problem) -> dict[str, np.ndarray]:
     }
 
 
-# --- way 1: the scalar Value graph --------------------------------------------------------------------
-def value_results(pb: Problem, stats: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
-    """Every quantity from ``backward()`` on the literal Eq. 9 graph of ``Value`` nodes."""
+# --- ways 1 and 2: the engines ------------------------------------------------------------------------------
+def _engine_results(pb: Problem, lift: Callable[[np.ndarray, str], Any],
+                    dz_dx: Callable[[Any, Any, int], np.ndarray]) -> tuple[dict[str, np.ndarray], Any]:
+    """Every quantity from ``backward()`` on inputs made by ``lift``; returns them and the batch loss.
+
+    The same code runs both engines: only how the numbers become graph leaves differs, and how
+    Eq. 2's Jacobian is read (``dz_dx(z, x, p)``).
+    """
     loss = LOSSES[pb.loss]
-    start = time.perf_counter()
     # one datum: z^(k) = W x^(k) + b (Eq. 8)
-    W1, x1, b1 = values(pb.W, "W"), values(pb.x, "x"), values(pb.b, "b")
+    W1, x1, b1 = lift(pb.W, "W"), lift(pb.x, "x"), lift(pb.b, "b")
     z1 = layer(W1, x1, b1)
     Lk = loss(z1, pb.target_k)
     Lk.backward()
@@ -188,21 +192,29 @@ def value_results(pb: Problem, stats: dict[str, Any] | None = None) -> dict[str,
         "grad_W": layout.gradient(Lk, W1),
         "dL_db": layout.derivative(Lk, b1),
         "grad_b": layout.gradient(Lk, b1),
-        "dz_dx": layout.jacobian_of(z1, x1),
+        "dz_dx": dz_dx(z1, x1, pb.W.shape[0]),
         "dL_dx": layout.derivative(Lk, x1),
         "grad_x": layout.gradient(Lk, x1),
     }
     # the batch: Z = W X + B (Eq. 25), L = (1/m) Σ_k L^(k) (Eq. 26)
-    W, X, b = values(pb.W, "W"), values(pb.X, "X"), values(pb.b, "b")
+    W, X, b = lift(pb.W, "W"), lift(pb.X, "X"), lift(pb.b, "b")
     L = batch_loss(loss(layer(W, X, b), pb.target))
     L.backward()
     out.update({
-        "L": np.array(L.data),
+        "L": np.asarray(L.data, dtype=float).reshape(()),
         "dL_dW_batch": layout.derivative(L, W),
         "grad_W_batch": layout.gradient(L, W),
         "grad_X_batch": layout.gradient(L, X),
         "grad_b_batch": layout.gradient(L, b),
     })
+    return out, L
+
+
+# --- way 1: the scalar Value graph --------------------------------------------------------------------
+def value_results(pb: Problem, stats: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
+    """Every quantity from ``backward()`` on the literal Eq. 9 graph of ``Value`` nodes."""
+    start = time.perf_counter()
+    out, L = _engine_results(pb, values, lambda z, x, p: layout.jacobian_of(z, x))
     if stats is not None:
         stats["value_seconds"] = time.perf_counter() - start
         stats["value_nodes"] = len(graph.topological_order(L))
@@ -219,44 +231,22 @@ def tensor_available() -> bool:
     return True
 
 
+def _tensor_jacobian(z: Any, x: Any, p: int) -> np.ndarray:
+    """Eq. 2 row by row: the reverse sweep from ``z`` seeded with ``e_i`` gives ``∂z_i/∂x``."""
+    rows = []
+    for i in range(p):
+        e_i = np.zeros(p)  # not np.eye(p)[i]: that builds a p×p matrix per row, O(p³) in all
+        e_i[i] = 1.0
+        rows.append(np.asarray(graph.gradients(z, [x], seed=e_i)[0], dtype=float))
+    return np.stack(rows)
+
+
 def tensor_results(pb: Problem, stats: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
     """Every quantity from ``backward()`` on the vectorized ``Tensor`` graph (same loss code)."""
     from .tensor import Tensor
 
-    loss = LOSSES[pb.loss]
     start = time.perf_counter()
-    W1, x1, b1 = (Tensor(a, requires_grad=True) for a in (pb.W, pb.x, pb.b))
-    Lk = loss(layer(W1, x1, b1), pb.target_k)
-    Lk.backward()
-    out = {
-        "dL_dW": layout.derivative(Lk, W1),
-        "grad_W": layout.gradient(Lk, W1),
-        "dL_db": layout.derivative(Lk, b1),
-        "grad_b": layout.gradient(Lk, b1),
-        "dL_dx": layout.derivative(Lk, x1),
-        "grad_x": layout.gradient(Lk, x1),
-    }
-    # Eq. 2 row by row: backward from z with the upstream gradient e_i gives ∂z_i/∂x
-    p = pb.W.shape[0]
-    rows = []
-    for i in range(p):
-        x = Tensor(pb.x, requires_grad=True)
-        z = layer(Tensor(pb.W), x, Tensor(pb.b))
-        e_i = np.zeros(p)  # not np.eye(p)[i]: that builds a p×p matrix per row, O(p³) in all
-        e_i[i] = 1.0
-        z.backward(e_i)
-        rows.append(np.asarray(x.grad, dtype=float))
-    out["dz_dx"] = np.stack(rows)
-    W, X, b = (Tensor(a, requires_grad=True) for a in (pb.W, pb.X, pb.b))
-    L = batch_loss(loss(layer(W, X, b), pb.target))
-    L.backward()
-    out.update({
-        "L": np.asarray(L.data, dtype=float).reshape(()),
-        "dL_dW_batch": layout.derivative(L, W),
-        "grad_W_batch": layout.gradient(L, W),
-        "grad_X_batch": layout.gradient(L, X),
-        "grad_b_batch": layout.gradient(L, b),
-    })
+    out, _ = _engine_results(pb, lambda a, label: Tensor(a, requires_grad=True, label=label), _tensor_jacobian)
     if stats is not None:
         stats["tensor_seconds"] = time.perf_counter() - start
     return out
