@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+from finite_differences import numeric_gradient
 
 from autograd_core import closed_form as cf
 from autograd_core import graph, losses
@@ -11,18 +12,6 @@ from autograd_core.arrays import grads, values
 from autograd_core.layout import derivative, jacobian_of
 
 SEEDS = range(6)
-
-
-def fd_grad(f, x, eps=1e-6):
-    """Central differences of a scalar float function over every entry of x."""
-    x = np.array(x, dtype=float)
-    g = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[index] += eps
-        down[index] -= eps
-        g[index] = (f(up) - f(down)) / (2 * eps)
-    return g
 
 
 def random_layer(seed):
@@ -73,9 +62,9 @@ def test_single_datum_closed_forms_match_the_value_graph_and_finite_differences(
     def loss_of(W_, x_, b_):
         return float(cf_loss(W_ @ x_ + b_, t).value)
 
-    np.testing.assert_allclose(fd_grad(lambda w: loss_of(w, x0, b0), W0), cf.grad_W(x0, g), atol=1e-6)
-    np.testing.assert_allclose(fd_grad(lambda v: loss_of(W0, v, b0), x0), cf.grad_x(W0, g), atol=1e-6)
-    np.testing.assert_allclose(fd_grad(lambda v: loss_of(W0, x0, v), b0), cf.grad_b(g), atol=1e-6)
+    np.testing.assert_allclose(numeric_gradient(lambda w: loss_of(w, x0, b0), W0), cf.grad_W(x0, g), atol=1e-6)
+    np.testing.assert_allclose(numeric_gradient(lambda v: loss_of(W0, v, b0), x0), cf.grad_x(W0, g), atol=1e-6)
+    np.testing.assert_allclose(numeric_gradient(lambda v: loss_of(W0, x0, v), b0), cf.grad_b(g), atol=1e-6)
 
 
 # --- a batch, Eq. 26-30 and the bias -------------------------------------------------------------------
@@ -101,9 +90,9 @@ def test_batch_closed_forms_match_the_value_graph_and_finite_differences(seed, n
     def loss_of(W_, X_, b_):
         return float(cf_loss(W_ @ X_ + b_[:, None], target).value.mean())
 
-    np.testing.assert_allclose(fd_grad(lambda w: loss_of(w, X0, b0), W0), cf.grad_W_batch(X0, G), atol=1e-6)
-    np.testing.assert_allclose(fd_grad(lambda v: loss_of(W0, v, b0), X0), cf.grad_X_batch(W0, G), atol=1e-6)
-    np.testing.assert_allclose(fd_grad(lambda v: loss_of(W0, X0, v), b0), cf.grad_b_batch(G), atol=1e-6)
+    np.testing.assert_allclose(numeric_gradient(lambda w: loss_of(w, X0, b0), W0), cf.grad_W_batch(X0, G), atol=1e-6)
+    np.testing.assert_allclose(numeric_gradient(lambda v: loss_of(W0, v, b0), X0), cf.grad_X_batch(W0, G), atol=1e-6)
+    np.testing.assert_allclose(numeric_gradient(lambda v: loss_of(W0, X0, v), b0), cf.grad_b_batch(G), atol=1e-6)
 
 
 def test_grad_Z_is_per_sample_gradients_without_the_one_over_m():
@@ -167,7 +156,7 @@ def test_quadratic_form_gradient_matches_the_value_graph_and_fd():
     A, x = values(A0, "A"), values(x0, "x")
     (x @ (A @ x)).backward()
     np.testing.assert_allclose(grads(x), cf.quadratic_form_grad(A0, x0), rtol=1e-12)
-    np.testing.assert_allclose(fd_grad(lambda v: v @ A0 @ v, x0), cf.quadratic_form_grad(A0, x0), atol=1e-7)
+    np.testing.assert_allclose(numeric_gradient(lambda v: v @ A0 @ v, x0), cf.quadratic_form_grad(A0, x0), atol=1e-7)
     with pytest.raises(ValueError, match="A must be 4×4"):
         cf.quadratic_form_grad(np.ones((3, 4)), x0)
 
@@ -216,7 +205,7 @@ def test_mse_loss_value_and_gradient():
     S, Y = rng.normal(size=(2, 5)), rng.normal(size=(2, 5))
     out = cf.mse_loss(S, Y)
     assert out.value == pytest.approx(np.mean((S - Y) ** 2))
-    np.testing.assert_allclose(fd_grad(lambda s: cf.mse_loss(s, Y).value, S), out.grad, atol=1e-8)
+    np.testing.assert_allclose(numeric_gradient(lambda s: cf.mse_loss(s, Y).value, S), out.grad, atol=1e-8)
     with pytest.raises(ValueError, match=r"scores have shape \(2, 5\) but targets have shape \(5,\)"):
         cf.mse_loss(S, np.ones(5))
 
@@ -228,7 +217,7 @@ def test_hinge_loss_value_and_gradient():
     assert out.value == pytest.approx(np.mean([0.7, 0.0, 2.5, 0.1]))
     assert out.grad.shape == (1, 4)
     np.testing.assert_allclose(out.grad, [[-0.25, 0.0, 0.25, -0.25]])
-    np.testing.assert_allclose(fd_grad(lambda v: cf.hinge_loss(v, y).value, s), out.grad, atol=1e-8)
+    np.testing.assert_allclose(numeric_gradient(lambda v: cf.hinge_loss(v, y).value, s), out.grad, atol=1e-8)
     assert cf.hinge_loss(np.array([1.0]), np.array([1])).grad[0] == 0.0  # the kink: one-sided 0
     with pytest.raises(ValueError, match="labels must be -1 or \\+1, got 0"):
         cf.hinge_loss(s, np.array([1, 0, 1, 1]))
@@ -240,7 +229,7 @@ def test_softmax_cross_entropy_loss_value_and_gradient():
     out = cf.softmax_cross_entropy_loss(S, labels)
     P = np.exp(S) / np.exp(S).sum(axis=0)
     assert out.value == pytest.approx(-np.mean(np.log(P[labels, np.arange(6)])), rel=1e-12)
-    np.testing.assert_allclose(fd_grad(lambda v: cf.softmax_cross_entropy_loss(v, labels).value, S), out.grad,
+    np.testing.assert_allclose(numeric_gradient(lambda v: cf.softmax_cross_entropy_loss(v, labels).value, S), out.grad,
                                atol=1e-8)
     with pytest.raises(ValueError, match=r"labels must be in 0..3, got 4"):
         cf.softmax_cross_entropy_loss(S, np.array([0, 1, 2, 3, 4, 0]))
@@ -306,8 +295,10 @@ def test_mlp_backprop_matches_finite_differences_and_keeps_column_bias_shape():
         return f
 
     for layer in range(2):
-        np.testing.assert_allclose(fd_grad(loss_with(layer, "W"), W0[layer]), out.grad_weights[layer], atol=1e-7)
-        np.testing.assert_allclose(fd_grad(loss_with(layer, "b"), b0[layer]), out.grad_biases[layer], atol=1e-7)
+        np.testing.assert_allclose(numeric_gradient(loss_with(layer, "W"), W0[layer]), out.grad_weights[layer],
+                                   atol=1e-7)
+        np.testing.assert_allclose(numeric_gradient(loss_with(layer, "b"), b0[layer]), out.grad_biases[layer],
+                                   atol=1e-7)
 
 
 def test_backprop_delta_is_the_two_layer_recursion():

@@ -7,6 +7,7 @@ import string
 
 import numpy as np
 import pytest
+from finite_differences import numeric_gradient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,20 +15,6 @@ from autograd_core import Tensor, einsum
 from autograd_core.tensor import _contract
 
 RNG = np.random.default_rng(1729)
-
-
-def numeric_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + eps
-        up = f(x)
-        x[index] = old - eps
-        down = f(x)
-        x[index] = old
-        grad[index] = (up - down) / (2 * eps)
-    return grad
 
 
 def check_einsum(subscripts: str, *arrays: np.ndarray) -> None:

@@ -2,21 +2,11 @@
 
 import numpy as np
 import pytest
+from finite_differences import numeric_gradient
 
 from autograd_core import closed_form as cf
 from autograd_core import losses
 from autograd_core.arrays import data, grads, values
-
-
-def fd_grad(f, x, eps=1e-6):
-    x = np.array(x, dtype=float)
-    g = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[index] += eps
-        down[index] -= eps
-        g[index] = (f(up) - f(down)) / (2 * eps)
-    return g
 
 
 def case(name, seed=0, p=4, m=3):
@@ -48,7 +38,7 @@ def test_value_engine_loss_values_and_gradients(name, seed):
     def batch(z):
         return float(losses.batch_loss(loss(z, target)))
 
-    np.testing.assert_allclose(fd_grad(batch, Z0), grads(Z), atol=1e-7)
+    np.testing.assert_allclose(numeric_gradient(batch, Z0), grads(Z), atol=1e-7)
 
 
 @pytest.mark.parametrize("name", NAMES)

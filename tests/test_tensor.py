@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from finite_differences import numeric_gradient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -16,21 +17,6 @@ from autograd_core import Tensor, Value, concatenate, stack
 from autograd_core.graph import backward_steps, gradients
 
 RNG = np.random.default_rng(20190803)
-
-
-def numeric_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences of the scalar f at x, over every entry."""
-    x = np.array(x, dtype=float)
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        old = x[index]
-        x[index] = old + eps
-        up = f(x)
-        x[index] = old - eps
-        down = f(x)
-        x[index] = old
-        grad[index] = (up - down) / (2 * eps)
-    return grad
 
 
 def tensor_gradients(f, *arrays: np.ndarray) -> list[np.ndarray]:

@@ -5,15 +5,12 @@ from __future__ import annotations
 import math
 
 import pytest
+from finite_differences import central_difference
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Value
 from autograd_core.graph import topological_order
-
-
-def central_difference(f, x: float, eps: float = 1e-6) -> float:
-    return (f(x + eps) - f(x - eps)) / (2 * eps)
 
 
 def grad_of(f, x: float) -> float:
