@@ -35,7 +35,7 @@ Number = Union[int, float]  # noqa: UP007 (a runtime alias; `|` needs 3.10 at im
 def _check_number(data: Any) -> float:
     if type(data) is float:  # the common case, without the slow abstract-class check below
         return data
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+    if type(data) is not int and (isinstance(data, bool) or not isinstance(data, numbers.Real)):
         raise TypeError(f"Value needs a real number, got {type(data).__name__} {data!r}")
     try:
         return float(data)
