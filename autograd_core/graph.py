@@ -105,6 +105,16 @@ def topological_order(root: Any) -> list[Any]:
     return order
 
 
+def _start_pass(root: Any, seed: Any) -> list[Any]:
+    """The topological order, with intermediate grads reset and ``seed`` added into ``root.grad``."""
+    order = topological_order(root)
+    for node in order:
+        if not node._is_leaf:
+            node._zero_grad()
+    root._accumulate(seed)
+    return order
+
+
 def backward(root: Any, seed: Any, create_graph: bool = False) -> list[Any]:
     """Run reverse mode from ``root`` with ``∂root/∂root = seed``; return the order used.
 
@@ -115,11 +125,7 @@ def backward(root: Any, seed: Any, create_graph: bool = False) -> list[Any]:
     With ``create_graph=True`` the local derivatives are built from graph operations, so every
     ``grad`` is itself a node that can be differentiated again.
     """
-    order = topological_order(root)
-    for node in order:
-        if not node._is_leaf:
-            node._zero_grad()
-    root._accumulate(seed)
+    order = _start_pass(root, seed)
     for node in reversed(order):
         if node._is_leaf:
             continue
@@ -177,11 +183,7 @@ def backward_steps(root: Any, seed: Any = 1.0) -> Iterator[Step]:
     The gradients are updated exactly as ``root.backward()`` would update them; each step is
     yielded right after its contribution was added, so a viewer can watch ``grad`` fill in.
     """
-    order = topological_order(root)
-    for node in order:
-        if not node._is_leaf:
-            node._zero_grad()
-    root._accumulate(seed)
+    order = _start_pass(root, seed)
     index = 0
     for node in reversed(order):
         if node._is_leaf:
