@@ -4,18 +4,19 @@ the matrix derivatives of Wu Xiaojian's "Notes on Matrix Derivative in Neural Ne
 The public API is re-exported here; nothing is defined in this file.
 """
 
-from . import closed_form
-from .arrays import grads, values
-from .draw import draw, render
-from .explain import explain
-from .forward import Dual
-from .frames import backward_frames
-from .functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
-from .gradcheck import GradcheckError, gradcheck
-from .graph import backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order
-from .layout import derivative, gradient, jacobian_of
-from .tensor import Tensor, concatenate, einsum, stack
-from .value import Value
+from .beyond.forward import Dual
+from .beyond.functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
+from .beyond.gradcheck import GradcheckError, gradcheck
+from .engine.graph import backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order
+from .layer import closed_form
+from .learn import nn, optim
+from .scalar.arrays import grads, values
+from .scalar.layout import derivative, gradient, jacobian_of
+from .scalar.value import Value
+from .see.draw import draw, render
+from .see.explain import explain
+from .see.frames import backward_frames
+from .tensor.tensor import Tensor, concatenate, einsum, stack
 
 __all__ = [
     "Dual",
@@ -40,7 +41,9 @@ __all__ = [
     "jacobian",
     "jacobian_of",
     "jvp",
+    "nn",
     "no_grad",
+    "optim",
     "render",
     "stack",
     "topological_order",

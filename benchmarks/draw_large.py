@@ -14,10 +14,10 @@ import shutil
 import sys
 import time
 
-from autograd_core.draw import draw
-from autograd_core.graph import topological_order
-from autograd_core.graph_command import layer_graph
-from autograd_core.renderers import find_renderer, run_renderer
+from autograd_core.cli.graph import layer_graph
+from autograd_core.engine.graph import topological_order
+from autograd_core.see.draw import draw
+from autograd_core.see.renderers import find_renderer, run_renderer
 
 
 def best_of(repeats: int, fn) -> tuple[float, object]:

@@ -419,7 +419,7 @@ def section_tensor(cfg: Config) -> Section:
 def _tensor_missing(r: dict[str, Any], errors: dict[str, str]) -> str:
     if "autograd-core" in errors:
         return f"error: {errors['autograd-core']}"
-    return "skipped: autograd_core.tensor not there yet" if not r["tensor"] else "not measured"
+    return "skipped: autograd_core.tensor.tensor not there yet" if not r["tensor"] else "not measured"
 
 
 # --- d. verify -------------------------------------------------------------------------------------------
@@ -431,7 +431,7 @@ def section_verify(cfg: Config) -> Section:
     if not verify_available():
         for i, (p, n, m) in enumerate(shapes):
             sec.rows.append(Row(f"verify.{i}", f"autograd-core verify ({p},{n},{m})",
-                                "skipped: autograd_core.verify not there yet", status="skipped"))
+                                "skipped: autograd_core.layer.verify not there yet", status="skipped"))
         return sec
     try:
         r = call_worker("verify_timing.measure_verify", cfg.timeout, shapes=shapes, repeats=cfg.verify_repeats)

@@ -31,7 +31,7 @@ ENGINES = ("autograd-core", "micrograd")
 def engine(name: str) -> type:
     """The ``Value`` class of an engine by its name in :data:`ENGINES`."""
     if name == "autograd-core":
-        from autograd_core.value import Value
+        from autograd_core.scalar.value import Value
 
         return Value
     if name == "micrograd":

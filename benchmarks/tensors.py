@@ -29,7 +29,7 @@ CONTENDERS = ("autograd-core", "numpy", "torch")
 
 def tensor_available() -> bool:
     try:
-        from autograd_core.tensor import Tensor  # noqa: F401
+        from autograd_core.tensor.tensor import Tensor  # noqa: F401
     except ImportError:
         return False
     return True
@@ -157,7 +157,7 @@ def torch_linear(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], 
 
 # --- our Tensor ------------------------------------------------------------------------------------------
 def tensor_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[np.ndarray]]]:
-    from autograd_core.tensor import Tensor
+    from autograd_core.tensor.tensor import Tensor
 
     ws = [Tensor(w.copy(), requires_grad=True) for w in pb["weights"]]
     bs = [Tensor(b.copy(), requires_grad=True) for b in pb["biases"]]
@@ -181,7 +181,7 @@ def tensor_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], li
 
 
 def tensor_linear(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[Any]]]:
-    from autograd_core.tensor import Tensor
+    from autograd_core.tensor.tensor import Tensor
 
     w, x, b = (Tensor(pb[key], requires_grad=True) for key in ("w", "x", "b"))
     t = Tensor(pb["t"])

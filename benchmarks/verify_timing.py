@@ -9,7 +9,7 @@ from benchmarks import clock
 
 def verify_available() -> bool:
     try:
-        from autograd_core import verify
+        from autograd_core.layer import verify
     except ImportError:
         return False
     return hasattr(verify, "run")
@@ -17,7 +17,7 @@ def verify_available() -> bool:
 
 def measure_verify(shapes: list[list[int]], repeats: int, seed: int = 0) -> dict[str, Any]:
     """Time ``verify.run(p, n, m, seed)`` ``repeats`` times per shape, after one warm-up at the smallest."""
-    from autograd_core import verify
+    from autograd_core.layer import verify
 
     smallest = min(shapes, key=lambda s: s[0] * s[1] * s[2])
     verify.run(*smallest, seed=seed)  # warm-up: lazy imports, first-call costs

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from autograd_core import Value
-from autograd_core.arrays import data, grads, is_value_array, values
-from autograd_core.graph import topological_order
+from autograd_core.engine.graph import topological_order
+from autograd_core.scalar.arrays import data, grads, is_value_array, values
 
 
 def test_labels_are_zero_based_like_the_seeds_entries():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from autograd_core.cli import build_parser, main
+from autograd_core.cli.app import build_parser, main
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_version(capsys):
 
 
 def test_ctrl_c_is_one_line_and_status_130(monkeypatch, capsys):
-    import autograd_core.cli as cli
+    import autograd_core.cli.app as cli
 
     def interrupted(args):
         raise KeyboardInterrupt

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograd_core import renderers as render_mod
-from autograd_core.cli import main
+from autograd_core.cli.app import main
+from autograd_core.see import renderers as render_mod
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 

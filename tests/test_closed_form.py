@@ -7,9 +7,10 @@ import pytest
 from finite_differences import numeric_gradient
 
 from autograd_core import closed_form as cf
-from autograd_core import graph, losses
-from autograd_core.arrays import grads, values
-from autograd_core.layout import derivative, jacobian_of
+from autograd_core.engine import graph
+from autograd_core.layer import losses
+from autograd_core.scalar.arrays import grads, values
+from autograd_core.scalar.layout import derivative, jacobian_of
 
 SEEDS = range(6)
 
@@ -326,7 +327,7 @@ def test_mlp_errors_name_the_layer_and_shapes():
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("name", LOSS_NAMES)
 def test_batch_closed_forms_match_the_tensor_engine(seed, name):
-    tensor = pytest.importorskip("autograd_core.tensor")
+    tensor = pytest.importorskip("autograd_core.tensor.tensor")
     rng, W0, X0, b0 = random_layer(seed + 200)
     p = W0.shape[0]
     engine_loss, cf_loss, target = per_sample_case(rng, name, p, X0.shape[1])

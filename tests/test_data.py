@@ -9,7 +9,7 @@ from importlib import resources
 import numpy as np
 import pytest
 
-from autograd_core.data import batches, load_digits, make_moons, one_hot, train_test_split
+from autograd_core.learn.data import batches, load_digits, make_moons, one_hot, train_test_split
 
 DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
 
@@ -52,11 +52,11 @@ def test_moons_bad_arguments(n, noise):
 
 # --- digits --------------------------------------------------------------------------------------------
 def test_digits_file_ships_in_the_package_unchanged():
-    raw = resources.files("autograd_core").joinpath("datasets", "digits.csv.gz").read_bytes()
+    raw = resources.files("autograd_core.learn").joinpath("datasets", "digits.csv.gz").read_bytes()
     assert hashlib.sha256(raw).hexdigest() == DIGITS_SHA256
     assert len(raw) < 100_000
     assert gzip.decompress(raw).count(b"\n") == 1797
-    notice = resources.files("autograd_core").joinpath("datasets", "README.md").read_text()
+    notice = resources.files("autograd_core.learn").joinpath("datasets", "README.md").read_text()
     assert "BSD 3-Clause" in notice and "Alpaydin" in notice and "UCI" in notice
 
 

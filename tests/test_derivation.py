@@ -10,10 +10,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from autograd_core import Value, losses
+from autograd_core import Value
 from autograd_core import closed_form as cf
-from autograd_core.arrays import data, grads, values
-from autograd_core.layout import derivative, jacobian_of
+from autograd_core.layer import losses
+from autograd_core.scalar.arrays import data, grads, values
+from autograd_core.scalar.layout import derivative, jacobian_of
 
 
 def _single_datum(seed=0, p=3, n=4):

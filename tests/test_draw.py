@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Value
-from autograd_core.draw import UNGROUPED_LIMIT, Drawing, draw, label_stem, nodes_on_paths
-from autograd_core.graph import topological_order
+from autograd_core.engine.graph import topological_order
+from autograd_core.see.draw import UNGROUPED_LIMIT, Drawing, draw, label_stem, nodes_on_paths
 
 NODE = re.compile(r"^\s*(\w+) \[(.*)\]$")
 EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$")
@@ -253,7 +253,7 @@ def test_every_node_and_edge_is_drawn(root):
 
 def test_grouped_output_keeps_its_own_box_apart_from_lookalike_labels():
     """L and L(0)..L(m-1) share a stem; merged, the output vanished and the drawing had a cycle."""
-    from autograd_core.graph_command import layer_graph
+    from autograd_core.cli.graph import layer_graph
 
     root, _ = layer_graph(p=2, n=3, m=4, seed=0)
     root.backward()

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from autograd_core import Tensor
-from autograd_core.draw import draw
-from autograd_core.explain import explain
-from autograd_core.frames import backward_frames
+from autograd_core.see.draw import draw
+from autograd_core.see.explain import explain
+from autograd_core.see.frames import backward_frames
 
 
 def layer():

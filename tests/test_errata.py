@@ -6,10 +6,11 @@ Indices in the code are zero-based; the comments give the seed's one-based names
 import numpy as np
 import pytest
 
-from autograd_core import Value, losses
+from autograd_core import Value
 from autograd_core import closed_form as cf
-from autograd_core.arrays import grads, values
-from autograd_core.layout import derivative, jacobian_of
+from autograd_core.layer import losses
+from autograd_core.scalar.arrays import grads, values
+from autograd_core.scalar.layout import derivative, jacobian_of
 
 
 def test_eq13_last_line_is_delta_x_j_not_delta_x_i():

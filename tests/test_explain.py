@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Value
-from autograd_core.explain import count_paths, explain
-from autograd_core.graph import topological_order
+from autograd_core.engine.graph import topological_order
+from autograd_core.see.explain import count_paths, explain
 
 P, N, M = 2, 3, 4
 

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from autograd_core import Value
-from autograd_core.expression import FUNCTIONS, ExpressionError, build, parse, parse_assignments, variables
+from autograd_core.cli.expression import FUNCTIONS, ExpressionError, build, parse, parse_assignments, variables
 
 
 def test_neuron_gradients():

@@ -7,8 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from autograd_core import Dual, Value, grad, jacobian, jvp, ops
-from autograd_core.graph import gradients
+from autograd_core import Dual, Value, grad, jacobian, jvp
+from autograd_core.engine import ops
+from autograd_core.engine.graph import gradients
 
 # name, function (on Value or Dual alike), points away from kinks and singularities
 CASES = [

@@ -7,9 +7,9 @@ import re
 import pytest
 
 from autograd_core import Value
-from autograd_core.draw import describe
-from autograd_core.frames import backward_frames
-from autograd_core.graph import backward_steps
+from autograd_core.engine.graph import backward_steps
+from autograd_core.see.draw import describe
+from autograd_core.see.frames import backward_frames
 
 
 def neuron() -> tuple[Value, Value, Value, Value]:

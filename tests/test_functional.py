@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 
-from autograd_core import Tensor, Value, closed_form, functional, grad, hessian, jacobian, jvp, value_and_grad, vjp
-from autograd_core.arrays import values
-from autograd_core.layout import derivative, gradient
+from autograd_core import Tensor, Value, closed_form, grad, hessian, jacobian, jvp, value_and_grad, vjp
+from autograd_core.beyond import functional
+from autograd_core.scalar.arrays import values
+from autograd_core.scalar.layout import derivative, gradient
 
 RNG = np.random.default_rng(5)
 W = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd_core import GradcheckError, Tensor, gradcheck, ops
-from autograd_core.gradcheck import GradcheckReport
+from autograd_core import GradcheckError, Tensor, gradcheck
+from autograd_core.beyond.gradcheck import GradcheckReport
+from autograd_core.engine import ops
 
 W = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]])
 X3 = np.array([0.3, -0.7, 1.1])

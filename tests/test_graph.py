@@ -7,7 +7,7 @@ import math
 import pytest
 
 from autograd_core import Value
-from autograd_core.graph import backward_steps, gradients, topological_order
+from autograd_core.engine.graph import backward_steps, gradients, topological_order
 
 
 def test_topological_order_puts_parents_first_and_is_deterministic():

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from autograd_core import Value
-from autograd_core.arrays import grads, values
-from autograd_core.layout import derivative, gradient, jacobian_of
+from autograd_core.scalar.arrays import grads, values
+from autograd_core.scalar.layout import derivative, gradient, jacobian_of
 
 
 def _quadratic(shape, seed=0):
@@ -102,7 +102,7 @@ def test_jacobian_of_refuses_non_values():
 
 
 def test_tensor_derivative_and_gradient():
-    tensor = pytest.importorskip("autograd_core.tensor")
+    tensor = pytest.importorskip("autograd_core.tensor.tensor")
     rng = np.random.default_rng(2)
     W0, x0 = rng.normal(size=(3, 4)), rng.normal(size=4)
     W, x = tensor.Tensor(W0, requires_grad=True), tensor.Tensor(x0, requires_grad=True)

@@ -5,8 +5,8 @@ import pytest
 from finite_differences import numeric_gradient
 
 from autograd_core import closed_form as cf
-from autograd_core import losses
-from autograd_core.arrays import data, grads, values
+from autograd_core.layer import losses
+from autograd_core.scalar.arrays import data, grads, values
 
 
 def case(name, seed=0, p=4, m=3):
@@ -108,7 +108,7 @@ def test_a_value_array_with_a_none_entry_is_named():
 @pytest.mark.parametrize("seed", range(3))
 @pytest.mark.parametrize("name", NAMES)
 def test_tensor_engine_loss_values_and_gradients(name, seed):
-    tensor = pytest.importorskip("autograd_core.tensor")
+    tensor = pytest.importorskip("autograd_core.tensor.tensor")
     Z0, target, loss, closed = case(name, seed + 10)
     Z = tensor.Tensor(Z0, requires_grad=True)
     per = loss(Z, target)
@@ -123,7 +123,7 @@ def test_tensor_engine_loss_values_and_gradients(name, seed):
 
 
 def test_tensor_softmax_is_stable_and_mixing_engines_is_refused():
-    tensor = pytest.importorskip("autograd_core.tensor")
+    tensor = pytest.importorskip("autograd_core.tensor.tensor")
     Z = tensor.Tensor(np.array([[1000.0], [999.0]]), requires_grad=True)
     per = losses.softmax_cross_entropy(Z, np.array([1]))
     assert np.isfinite(np.asarray(per.data)).all()

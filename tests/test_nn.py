@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograd_core import Value, closed_form, nn
-from autograd_core.tensor import Tensor
+from autograd_core.tensor.tensor import Tensor
 
 
 def numeric_grad(f, arrays, eps=1e-6):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from autograd_core import Value
-from autograd_core.optim import SGD, Adam, LambdaLR, linear_decay
+from autograd_core.learn.optim import SGD, Adam, LambdaLR, linear_decay
 
 
 class ArrayParam:

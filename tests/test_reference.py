@@ -1,6 +1,6 @@
 """The executable matrix-calculus reference (docs/reference.md): one test per row.
 
-Each rule is computed by the library's engines -- ``autograd_core.functional.jacobian`` (and ``grad``,
+Each rule is computed by the library's engines -- ``autograd_core.beyond.functional.jacobian`` (and ``grad``,
 ``hessian``) on the scalar ``Value`` graph and on ``Tensor`` -- in **both layouts**, and compared with
 the rule's closed form:
 
@@ -289,7 +289,7 @@ def test_loss_gradient_wrt_bias(engine, rng):
     check(lambda w, b: neuron_loss(w, b, X, y), (w, b), 1, engine, [[gb]])
 
 
-# --- identities in autograd_core.closed_form -------------------------------------------------------
+# --- identities in autograd_core.layer.closed_form -------------------------------------------------------
 @pytest.mark.parametrize("engine", ENGINES)
 def test_quadratic_form_gradient(engine, rng):
     A, x = rng.normal(size=(4, 4)), vec(rng)

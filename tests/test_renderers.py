@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from autograd_core import Value
-from autograd_core import renderers as render_mod
-from autograd_core.draw import draw, render
-from autograd_core.renderers import RendererNotFound, RenderError, find_renderer, format_of
+from autograd_core.see import renderers as render_mod
+from autograd_core.see.draw import draw, render
+from autograd_core.see.renderers import RendererNotFound, RenderError, find_renderer, format_of
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 RENDERERS = [pytest.param("dot", marks=needs_dot), "graphviz-pure"]
@@ -77,7 +77,7 @@ def test_pdf_with_graphviz_pure_names_the_remedy(tmp_path):
 def test_without_dot_on_path_the_fallback_draws(no_dot, tmp_path, caplog):
     assert shutil.which("dot") is None
     assert find_renderer().name == "graphviz-pure"
-    with caplog.at_level(logging.INFO, logger="autograd_core.renderers"):
+    with caplog.at_level(logging.INFO, logger="autograd_core.see.renderers"):
         done = render(neuron(), tmp_path / "fallback.svg")
         png = render(neuron(), tmp_path / "fallback.png")
     assert done.renderer.name == "graphviz-pure" and png.renderer.name == "graphviz-pure"

@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd_core
 from autograd_core import Tensor, Value, concatenate, stack
-from autograd_core.graph import backward_steps, gradients
+from autograd_core.engine.graph import backward_steps, gradients
 
 RNG = np.random.default_rng(20190803)
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd_core import nn, ops
-from autograd_core.cli import main
-from autograd_core.data import make_moons
-from autograd_core.optim import SGD, Adam
-from autograd_core.training import (
+from autograd_core import nn
+from autograd_core.cli.app import main
+from autograd_core.engine import ops
+from autograd_core.learn.data import make_moons
+from autograd_core.learn.optim import SGD, Adam
+from autograd_core.learn.training import (
     GradientCheckError,
     NonFiniteLossError,
     accuracy,

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Value
-from autograd_core.graph import topological_order
+from autograd_core.engine.graph import topological_order
 
 
 def grad_of(f, x: float) -> float:

@@ -3,7 +3,9 @@
 import numpy as np
 import pytest
 
-from autograd_core import cli, ops, verify
+from autograd_core.cli import app as cli
+from autograd_core.engine import ops
+from autograd_core.layer import verify
 
 
 @pytest.mark.parametrize("loss", ["squares", "tanh", "softmax_ce"])
@@ -171,7 +173,7 @@ def test_problem_is_reproducible():
 
 
 def test_verify_draw_writes_the_single_datum_graph(tmp_path, capsys):
-    from autograd_core.cli import main
+    from autograd_core.cli.app import main
 
     target = tmp_path / "layer.svg"
     assert main(["verify", "--draw", str(target)]) == 0
@@ -182,7 +184,7 @@ def test_verify_draw_writes_the_single_datum_graph(tmp_path, capsys):
 
 
 def test_verify_draw_to_dot_needs_no_renderer(tmp_path, capsys):
-    from autograd_core.cli import main
+    from autograd_core.cli.app import main
 
     target = tmp_path / "layer.dot"
     assert main(["verify", "--p", "2", "--n", "3", "--m", "2", "--draw", str(target)]) == 0

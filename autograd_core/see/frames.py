@@ -1,6 +1,6 @@
 """The backward pass as a flip-book: one drawing per gradient transfer.
 
-:func:`backward_frames` runs :func:`~autograd_core.graph.backward_steps` -- the engine's own sweep,
+:func:`backward_frames` runs :func:`~autograd_core.engine.graph.backward_steps` -- the engine's own sweep,
 in its own order -- and after every step draws the graph with the step's child (gold), the parent
 receiving gradient (blue) and the edge between them (orange, labelled with the amount passed).
 The grads shown are the ones the engine holds at that moment, so a learner watches each
@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import graph
+from ..engine import graph
 from .draw import DEFAULT_MAX_NODES, Drawing, draw, summarize
 
 DEFAULT_MAX_FRAMES = 200
@@ -46,7 +46,7 @@ show();
 
 
 class Frames(list):
-    """A list of :class:`~autograd_core.draw.Drawing` frames with their captions; saves and displays itself."""
+    """A list of :class:`~autograd_core.see.draw.Drawing` frames with their captions; saves and displays itself."""
 
     def __init__(self, drawings: list[Drawing], captions: list[str]) -> None:
         super().__init__(drawings)
@@ -96,7 +96,7 @@ def backward_frames(root: Any, *, seed: Any = 1.0, fresh: bool = True, max_frame
             passes and the frames would start from old values).
         max_frames: refuse graphs whose sweep has more steps than this (frames are for small graphs).
         max_nodes: refuse graphs with more nodes than this (a grouped drawing has no single edges to light).
-        draw_options: passed to :func:`~autograd_core.draw.draw` (``show_local``, ``rankdir`` ...).
+        draw_options: passed to :func:`~autograd_core.see.draw.draw` (``show_local``, ``rankdir`` ...).
 
     The gradients are left exactly as ``root.backward()`` would leave them.
     """

@@ -4,7 +4,7 @@
     autograd-core graph --example layer -o layer.svg          # the seed's single datum, p=2, n=3 (Eq. 8-9)
     autograd-core graph --example batch --explain "W[0,1]"    # Eq. 27 term by term
 
-The formula is parsed by :mod:`autograd_core.expression` (an ``ast`` whitelist, never ``eval``).
+The formula is parsed by :mod:`autograd_core.cli.expression` (an ``ast`` whitelist, never ``eval``).
 Errors are one line on stderr with a non-zero exit status, never a traceback.
 """
 
@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from .draw import DEFAULT_MAX_NODES, describe, draw
+from ..engine.graph import topological_order
+from ..scalar.value import Value
+from ..see.draw import DEFAULT_MAX_NODES, describe, draw
+from ..see.renderers import RendererNotFound, RenderError, format_of
 from .expression import ExpressionError, build, parse_assignments
-from .graph import topological_order
-from .renderers import RendererNotFound, RenderError, format_of
-from .value import Value
 
 EXAMPLES = ("neuron", "layer", "batch")
 
@@ -40,7 +40,7 @@ def layer_graph(p: int = 2, n: int = 3, m: int = 4, seed: int = 0) -> tuple[Valu
 
     ``L(k) = ½ Σ_i (z[i,k] - Y[i,k])²`` with fixed targets ``Y`` (constants). Nodes are labelled
     ``W[i,j]``, ``X[j,k]``, ``b[i]``, ``z[i,k]``, ``L(k)`` and ``L``, zero-based, so drawings group
-    by stem and :func:`~autograd_core.explain.explain` names every factor. Returns ``(L, leaves)``.
+    by stem and :func:`~autograd_core.see.explain.explain` names every factor. Returns ``(L, leaves)``.
     """
     rng = np.random.default_rng(seed)
     W = _values(np.round(rng.normal(size=(p, n)), 2), "W")
@@ -163,7 +163,7 @@ def main_graph(args: argparse.Namespace) -> int:
         print("autograd-core graph: warning: a value or gradient is inf or nan (float64 overflow, or a "
               "singularity): the numbers above are not usable", file=sys.stderr)
     if explained is not None:
-        from .explain import explain
+        from ..see.explain import explain
 
         print()
         print(explain(root, explained))
@@ -171,7 +171,7 @@ def main_graph(args: argparse.Namespace) -> int:
         if args.output:
             _draw_to(root, args, highlight)
         if args.frames:
-            from .frames import backward_frames
+            from ..see.frames import backward_frames
 
             frames = backward_frames(root, show_local=not args.no_local, rankdir=args.rankdir)
             written = frames.save(args.frames, None if args.renderer == "auto" else args.renderer)

@@ -1,7 +1,7 @@
 """The seed's results, and a few classic identities, as plain numpy functions: the *oracles*.
 
 Everything the engines compute by the chain rule is checked against these formulas. They are
-written independently of the derivative table in :mod:`autograd_core.ops` on purpose: an
+written independently of the derivative table in :mod:`autograd_core.engine.ops` on purpose: an
 oracle that reused the table could not notice a mistake in it.
 
 Conventions (the seed's, Section 3):
@@ -417,7 +417,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 ACTIVATIONS = {"tanh": np.tanh, "relu": _relu, "sigmoid": _sigmoid, "identity": lambda z: z.copy()}
 """Hidden-layer activations by name (the ones :func:`mlp_backprop` accepts)."""
 
-# Written out independently of autograd_core.ops (see the module docstring). relu'(0) = 0.
+# Written out independently of autograd_core.engine.ops (see the module docstring). relu'(0) = 0.
 _DERIVATIVES = {
     "tanh": lambda z: 1.0 - np.tanh(z) ** 2,
     "relu": lambda z: (z > 0).astype(float),

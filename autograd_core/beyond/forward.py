@@ -5,7 +5,7 @@ output with the table's ``forward`` rule and its tangent as
 
     ``tangent_out = Σ_i local_i · tangent_i``,   ``local_i = ∂out/∂operand_i``,
 
-with ``local_i`` from the *same* entry of :mod:`autograd_core.ops` that ``backward()`` uses
+with ``local_i`` from the *same* entry of :mod:`autograd_core.engine.ops` that ``backward()`` uses
 (``op.derivative`` / ``op.d_a`` / ``op.d_b``). This is the chain rule of Eq. 4 read the other way
 round: reverse mode pushes ``∂L/∂y`` from the output to the inputs (a row of Eq. 2's Jacobian per
 sweep), forward mode pushes ``∂y/∂x_k`` from the inputs to the outputs (a *column* per pass).
@@ -43,8 +43,8 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .ops import ARRAY, GRAPH, SCALAR, Binary, Unary
+from ..engine import ops
+from ..engine.ops import ARRAY, GRAPH, SCALAR, Binary, Unary
 
 __all__ = ["Dual", "jacobian_columns", "primal_of", "tangent_of"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .value import Value
+from ..scalar.value import Value
 
 __all__ = ["SGD", "Adam", "LambdaLR", "Optimizer", "linear_decay"]
 

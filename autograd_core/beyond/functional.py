@@ -33,8 +33,8 @@ with ``create_graph=True`` and returns nodes instead of numbers, so the outer tr
 differentiate it. Forward over reverse (``jvp`` of ``grad``) is not supported: ``Value`` holds
 floats, not dual numbers.
 
-**Modes.** Reverse mode (the engines' ``backward`` sweep, :func:`autograd_core.graph.gradients`)
-gives a Jacobian row per output; forward mode (:mod:`autograd_core.forward`, dual numbers on the
+**Modes.** Reverse mode (the engines' ``backward`` sweep, :func:`autograd_core.engine.graph.gradients`)
+gives a Jacobian row per output; forward mode (:mod:`autograd_core.beyond.forward`, dual numbers on the
 same derivative table) gives a column per input. ``jacobian(..., mode="auto")`` uses forward mode
 when ``f`` has fewer input entries than output entries (a tall Jacobian).
 """
@@ -49,9 +49,9 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
-from . import graph
+from ..engine import graph
+from ..scalar.value import Value
 from .forward import Dual, jacobian_columns
-from .value import Value
 
 __all__ = ["ForwardOverReverseError", "grad", "hessian", "jacobian", "jvp", "value_and_grad", "vjp"]
 
@@ -79,7 +79,7 @@ def _inside_transform() -> Iterator[None]:
 
 def _tensor_class() -> Any:
     try:
-        from .tensor import Tensor
+        from ..tensor.tensor import Tensor
     except ImportError:  # the Tensor engine is optional at this layer
         return None
     return Tensor
@@ -201,7 +201,7 @@ def _lift_value(arg: _Arg) -> tuple[Any, list[Any]]:
 def _lift_tensor(arg: _Arg) -> tuple[Any, list[Any]]:
     Tensor = _tensor_class()
     if Tensor is None:
-        raise ImportError("engine 'tensor' needs autograd_core.tensor, which is not available")
+        raise ImportError("engine 'tensor' needs autograd_core.tensor.tensor, which is not available")
     if arg.kind in ("value", "value_array"):
         raise TypeError("engine 'tensor' got Value arguments; use engine='value' (or 'auto')")
     if arg.kind == "tensor":
@@ -287,7 +287,7 @@ def _trace_with(engine: str, f: Callable[..., Any], args: tuple[Any, ...], kwarg
 class _Outputs:
     """A virtual root above several outputs: one reverse sweep seeds output ``i`` with ``seeds[i]``.
 
-    It speaks the node protocol of :mod:`autograd_core.graph`, so the shared sweep
+    It speaks the node protocol of :mod:`autograd_core.engine.graph`, so the shared sweep
     (:func:`graph.gradients`) does the work. With one-hot vectors as seeds, every gradient in the
     sweep is a vector and one sweep yields several rows of the Jacobian.
     """
@@ -370,7 +370,7 @@ def _reverse_jacobians(tr: _Traced) -> list[Any]:
         onehot[i] = 1.0
         rows.append(_pullback(tr, onehot))
     if tr.create_graph and tr.engine == "tensor":
-        from .tensor import stack
+        from ..tensor.tensor import stack
 
         return [stack([r[a] for r in rows]).reshape(M, sizes[a]) if M else np.zeros((0, sizes[a]))
                 for a in range(len(sizes))]
@@ -769,7 +769,7 @@ def jvp(f: Callable[..., Any], x: Any, v: Any, engine: Engine = "auto") -> tuple
     """``(f(x), J v)``: the Jacobian-vector product, one forward pass with dual numbers.
 
     ``x`` is the argument (a float or an array) or a tuple of arguments; ``v`` has ``x``'s shape
-    (a tuple of the arguments' shapes). Each input becomes a :class:`~autograd_core.forward.Dual`
+    (a tuple of the arguments' shapes). Each input becomes a :class:`~autograd_core.beyond.forward.Dual`
     with tangent ``v``; the derivative table pushes the tangents forward (Eq. 4 column by column).
     The result has the output's shape. With ``Value`` inputs (inside ``grad``), the result is
     itself a graph, so ``grad`` of a ``jvp`` works.

@@ -18,7 +18,7 @@ def _central_difference(f, x: float, eps: float = 1e-6) -> float:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The worked example of the README: one tanh neuron, its gradients checked numerically."""
-    from .value import Value
+    from ..scalar.value import Value
 
     x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(1.0, label="b")
     y = (w * x + b).tanh()
@@ -40,40 +40,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _add_verify_arguments(parser: argparse.ArgumentParser) -> None:
-    from .verify import add_arguments
+    from ..layer.verify import add_arguments
 
     add_arguments(parser)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """``autograd-core verify``: the verification table of :mod:`autograd_core.verify`."""
-    from .verify import main_verify
+    """``autograd-core verify``: the verification table of :mod:`autograd_core.layer.verify`."""
+    from ..layer.verify import main_verify
 
     return main_verify(args)
 
 
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    from .training import add_train_arguments
+    from ..learn.training import add_train_arguments
 
     add_train_arguments(parser)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    """``autograd-core train moons|digits``: the training demos of :mod:`autograd_core.training`."""
-    from .training import main_train
+    """``autograd-core train moons|digits``: the training demos of :mod:`autograd_core.learn.training`."""
+    from ..learn.training import main_train
 
     return main_train(args)
 
 
 def _add_graph_arguments(parser: argparse.ArgumentParser) -> None:
-    from .graph_command import add_arguments
+    from .graph import add_arguments
 
     add_arguments(parser)
 
 
 def cmd_graph(args: argparse.Namespace) -> int:
-    """``autograd-core graph``: formula -> graph -> gradients -> drawing (:mod:`autograd_core.graph_command`)."""
-    from .graph_command import main_graph
+    """``autograd-core graph``: formula -> graph -> gradients -> drawing (:mod:`autograd_core.cli.graph`)."""
+    from .graph import main_graph
 
     return main_graph(args)
 

@@ -3,7 +3,7 @@
 Each formula is written **once** and runs on three kinds of ``Z`` (p×m, samples are columns,
 or (p,) for one datum):
 
-* a numpy object array of :class:`~autograd_core.Value` (from :mod:`autograd_core.arrays`) -- the
+* a numpy object array of :class:`~autograd_core.Value` (from :mod:`autograd_core.scalar.arrays`) -- the
   scalar graph of Eq. 9, entry by entry;
 * a :class:`~autograd_core.Tensor` -- the vectorized engine;
 * a plain float array -- just the numbers (used for finite differences).
@@ -14,7 +14,7 @@ each entry's ``.exp()``; a Tensor has the method itself). The per-sample result 
 per column; :func:`batch_loss` averages them.
 
 >>> import numpy as np
->>> from autograd_core.arrays import values, grads
+>>> from autograd_core.scalar.arrays import values, grads
 >>> Z = values(np.array([[0.5, -1.0], [2.0, 0.0]]), "Z")
 >>> L = batch_loss(sum_of_tanh(Z))          # L = (1/2) Σ_k Σ_i tanh(z_i^(k))
 >>> L.backward()
@@ -29,15 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import data as value_data
-from .value import Value
+from ..scalar.arrays import data as value_data
+from ..scalar.value import Value
 
 __all__ = ["LOSSES", "batch_loss", "engine_of", "layer", "softmax_cross_entropy", "sum_of_squares", "sum_of_tanh"]
 
 
 def _tensor_type() -> type | None:
     try:
-        from .tensor import Tensor
+        from ..tensor.tensor import Tensor
     except ImportError:
         return None
     return Tensor

@@ -1,7 +1,7 @@
 """Drawing a computation graph: every node with its label, data and grad; every edge with its local derivative.
 
 :func:`draw` returns a :class:`Drawing`, a ``graphviz.Digraph`` that renders itself through
-:mod:`autograd_core.renderers` (Graphviz's ``dot`` when present, ``graphviz-pure`` otherwise), so it
+:mod:`autograd_core.see.renderers` (Graphviz's ``dot`` when present, ``graphviz-pure`` otherwise), so it
 shows inline in Jupyter and saves to SVG/PNG/PDF on a machine without Graphviz.
 
 What a learner should see is *why* ``∂L/∂w_ij`` is a sum (Eq. 4, Eq. 27): ``highlight=w`` colours
@@ -31,8 +31,8 @@ from typing import Any
 import graphviz
 import numpy as np
 
+from ..engine.graph import Step, topological_order
 from . import renderers as _render
-from .graph import Step, topological_order
 
 DEFAULT_MAX_NODES = 150
 #: Without grouping, refuse to lay out more than this many nodes (the renderer would take minutes).
@@ -233,8 +233,8 @@ def draw(
             sum is ``highlight.grad`` (Eq. 4).
         group: ``None`` groups only beyond ``max_nodes``; ``True`` always; ``False`` never (refused
             beyond :data:`UNGROUPED_LIMIT` nodes, which no renderer lays out in reasonable time).
-        step: a :class:`~autograd_core.graph.Step` of ``backward_steps``: its child, parent and edge are
-            highlighted and the caption says how much gradient passed (used by :mod:`autograd_core.frames`).
+        step: a :class:`~autograd_core.engine.graph.Step` of ``backward_steps``: its child, parent and edge are
+            highlighted and the caption says how much gradient passed (used by :mod:`autograd_core.see.frames`).
         title: a caption above the drawing.
     """
     require_node(root, "draw")

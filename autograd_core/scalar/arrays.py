@@ -13,7 +13,7 @@ Labels are **zero-based**, like numpy indexing: the seed's ``w_11`` is ``W[0,0]`
 Example::
 
     >>> import numpy as np
-    >>> from autograd_core.arrays import values, grads
+    >>> from autograd_core.scalar.arrays import values, grads
     >>> W = values(np.array([[1.0, 2.0], [3.0, 4.0]]), "W")
     >>> x = values(np.array([1.0, -1.0]), "x")
     >>> L = (W @ x).sum()
@@ -103,7 +103,7 @@ def grads(array: Any) -> np.ndarray:
     """The ``.grad`` of every entry of a ``Value`` array, as a float array of the same shape.
 
     This is ∇ -- the gradient laid out like the variable (the seed's Eq. 16/19/24 convention);
-    :func:`autograd_core.layout.derivative` gives the seed's transposed (numerator) layout.
+    :func:`autograd_core.scalar.layout.derivative` gives the seed's transposed (numerator) layout.
 
     Raises:
         TypeError: if ``array`` is not an object array of ``Value`` s, naming the first bad entry.

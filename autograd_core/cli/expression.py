@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from .value import Value
+from ..scalar.value import Value
 
 #: Function names the formula may call; each is the ``Value`` method of the same name.
 FUNCTIONS = ("abs", "cos", "exp", "log", "relu", "sigmoid", "sin", "softplus", "sqrt", "tanh")

@@ -4,8 +4,8 @@ A ``Tensor`` is the scalar ``Value`` engine applied to whole arrays at once, not
 it:
 
 * **One derivative table.** Every elementwise operation takes its forward value and its local
-  derivative from :mod:`autograd_core.ops`, the entries the ``Value`` engine uses, evaluated with
-  the array namespace :data:`~autograd_core.ops.ARRAY`. The vector-Jacobian product of an
+  derivative from :mod:`autograd_core.engine.ops`, the entries the ``Value`` engine uses, evaluated with
+  the array namespace :data:`~autograd_core.engine.ops.ARRAY`. The vector-Jacobian product of an
   elementwise op is ``g * local``, summed back over the axes numpy broadcast (:func:`_fit`): that
   is how the seed's bias matrix ``B`` built from the vector ``b`` (Eq. 6) gets ``∇_b L``.
 * **Emergent matmul.** ``@``, ``sum``, ``transpose`` and ``einsum`` are all one operation, a
@@ -14,7 +14,7 @@ it:
   the upstream gradient with the *other* operands, producing operand ``i``'s subscripts
   (:meth:`_Einsum.vjp`). For ``Z = W @ X`` that rule gives ``∇_W = G Xᵀ`` and ``∇_X = Wᵀ G``
   (Eq. 29–30 without the ``1/m``) although nobody wrote those formulas down.
-* **One sweep.** Reverse mode is :func:`autograd_core.graph.backward`, shared with ``Value``; a
+* **One sweep.** Reverse mode is :func:`autograd_core.engine.graph.backward`, shared with ``Value``; a
   node only says how to pass its gradient to its parents (``_vjp``). No recursion anywhere.
 * **Only what needs a gradient.** An operation whose operands do not require grad records no
   graph at all (its result is a constant leaf), and parents that do not require grad are
@@ -34,9 +34,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import graph, ops
-from .ops import ARRAY, Binary, Unary
-from .value import Value
+from ..engine import graph, ops
+from ..engine.ops import ARRAY, Binary, Unary
+from ..scalar.value import Value
 
 __all__ = ["Tensor", "concatenate", "einsum", "stack"]
 
@@ -260,7 +260,7 @@ class Tensor:
 
     @staticmethod
     def einsum(subscripts: str, *operands: Any) -> Tensor:
-        """The general contraction; see :func:`autograd_core.tensor.einsum`."""
+        """The general contraction; see :func:`autograd_core.tensor.tensor.einsum`."""
         return einsum(subscripts, *operands)
 
     # --- structure: reshape and indexing ------------------------------------------------------

@@ -8,7 +8,7 @@ a run trustworthy:
 * a progress bar (tqdm) and a :class:`History` of loss and accuracy per epoch;
 * a stop with a clear message when the loss stops being a finite number;
 * ``check_every=N``: every ``N``-th step the gradients the engine produced are compared with the
-  closed-form backprop of the same MLP (:func:`autograd_core.closed_form.mlp_backprop`, the δ
+  closed-form backprop of the same MLP (:func:`autograd_core.layer.closed_form.mlp_backprop`, the δ
   recursion built on Eq. 29–30) on the same batch, and training stops if they disagree.
 
 **Layouts.** Data here is one sample per row, ``X`` of shape ``(m, n)``; the seed (and
@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.graph import no_grad
+from ..scalar.value import Value
 from . import nn
 from .data import batches, load_digits, make_moons, train_test_split
-from .graph import no_grad
 from .optim import SGD, Adam, Optimizer, linear_decay
-from .value import Value
 
 __all__ = [
     "DemoResult",
@@ -109,8 +109,8 @@ def fit(
     """Train ``model`` on rows ``X`` (shape ``(m, n)``) with labels or targets ``y``.
 
     Args:
-        model: an :class:`~autograd_core.nn.MLP` (``Value``) or :class:`~autograd_core.nn.TensorMLP`,
-            or any :class:`~autograd_core.nn.Module` with ``nin``, ``nout`` and ``scores(X)``.
+        model: an :class:`~autograd_core.learn.nn.MLP` (``Value``) or :class:`~autograd_core.learn.nn.TensorMLP`,
+            or any :class:`~autograd_core.learn.nn.Module` with ``nin``, ``nout`` and ``scores(X)``.
         loss: ``"mse"`` (targets ``(m,)`` or ``(m, q)``), ``"hinge"`` (labels ±1, one output) or
             ``"softmax_cross_entropy"`` (alias ``"cross_entropy"``; labels ``0..q-1``).
         optimizer: defaults to ``Adam(model.parameters(), lr=1e-2)``.
@@ -248,7 +248,7 @@ def check_gradients(
     """Compare the gradients now held by ``model``'s parameters with closed-form backprop.
 
     Call it right after ``backward()`` on the loss of ``(X, y)`` (rows, as ``fit`` uses them).
-    The reference is :func:`autograd_core.closed_form.mlp_backprop` on ``X.T`` (samples as
+    The reference is :func:`autograd_core.layer.closed_form.mlp_backprop` on ``X.T`` (samples as
     columns) with the model's current ``W_l``, ``b_l`` and activation, plus ``2 · l2 · θ`` for
     the penalty. Entry by entry, ``|engine - closed form| <= tol · (1 + |closed form|)``.
 
@@ -258,7 +258,7 @@ def check_gradients(
     Raises:
         GradientCheckError: naming the step, the layer and parameter, the worst entry and both values.
     """
-    from .closed_form import mlp_backprop
+    from ..layer.closed_form import mlp_backprop
 
     _require_mlp(model)
     loss = nn.loss_name(loss)
@@ -494,7 +494,7 @@ def _plot_boundary(ax: Any, result: DemoResult, resolution: int = 40) -> None:
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     # The trained weights through numpy's forward pass (the same function: the tests check that the
     # engines agree with it); building a scalar graph for every grid point would take seconds.
-    from .closed_form import mlp_forward
+    from ..layer.closed_form import mlp_forward
 
     model = result.model
     scores = mlp_forward(model.weights(), model.biases(), grid.T, model.activation)[-1][0].reshape(gx.shape)
@@ -507,7 +507,7 @@ def _plot_boundary(ax: Any, result: DemoResult, resolution: int = 40) -> None:
 
 # --- `autograd-core train` --------------------------------------------------------------------------
 def add_train_arguments(parser: Any) -> None:
-    """The options of ``autograd-core train`` (registered by :mod:`autograd_core.cli`)."""
+    """The options of ``autograd-core train`` (registered by :mod:`autograd_core.cli.app`)."""
     parser.add_argument("demo", choices=("moons", "digits"), metavar="{moons,digits}",
                         help="moons: Value MLP 2-16-16-1 on 100 two-moons points (target 100%% training accuracy); "
                         "digits: Tensor MLP 64-64-10 on the UCI digits (target >= 95%% on a held-out quarter)")

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-log = logging.getLogger("autograd_core.renderers")
+log = logging.getLogger("autograd_core.see.renderers")
 
 RENDERERS = ("dot", "graphviz-pure")
 FORMATS = ("svg", "png", "pdf")

@@ -4,9 +4,9 @@ For random ``W`` (p×n), ``X`` (n×m), ``b`` (p,) and a per-sample loss ``L^(k)`
 computed by
 
 1. the **scalar Value graph** -- the literal Eq. 9 graph, one node per product and sum
-   (:mod:`autograd_core.arrays`), differentiated by ``backward()``;
-2. the **Tensor** engine (when :mod:`autograd_core.tensor` is present);
-3. the **closed form** of the seed (:mod:`autograd_core.closed_form`) -- the reference;
+   (:mod:`autograd_core.scalar.arrays`), differentiated by ``backward()``;
+2. the **Tensor** engine (when :mod:`autograd_core.tensor.tensor` is present);
+3. the **closed form** of the seed (:mod:`autograd_core.layer.closed_form`) -- the reference;
 4. **central finite differences** of the loss, ``(L(θ + ε) − L(θ − ε)) / 2ε``.
 
 The table shows, per quantity, the largest absolute difference of each of 1, 2 and 4 from 3.
@@ -14,7 +14,7 @@ The table shows, per quantity, the largest absolute difference of each of 1, 2 a
 Finite differences cover **every entry** of every variable, vectorised: all ``2·size``
 perturbed copies of a variable are stacked and pushed through the layer and the loss in one
 numpy evaluation (the stacked ``Z``'s become extra columns, so the very same per-sample loss
-functions of :mod:`autograd_core.losses` evaluate them). Their error is about
+functions of :mod:`autograd_core.layer.losses` evaluate them). Their error is about
 ``ε² |L'''| + 1e-16 |L| / ε``, hence their own, looser tolerance, scaled by ``max(1, |L|)``.
 
 Single-datum rows (Eq. 15–24) use the first sample, ``x^(1)`` = column 0 of ``X``, with
@@ -36,9 +36,10 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import graph
+from ..scalar import layout
+from ..scalar.arrays import values
 from . import closed_form as cf
-from . import graph, layout
-from .arrays import values
 from .losses import LOSSES, batch_loss, layer
 
 __all__ = [
@@ -223,9 +224,9 @@ def value_results(pb: Problem, stats: dict[str, Any] | None = None) -> dict[str,
 
 # --- way 2: the Tensor engine ---------------------------------------------------------------------------
 def tensor_available() -> bool:
-    """True when :mod:`autograd_core.tensor` can be imported."""
+    """True when :mod:`autograd_core.tensor.tensor` can be imported."""
     try:
-        from .tensor import Tensor  # noqa: F401
+        from ..tensor.tensor import Tensor  # noqa: F401
     except ImportError:
         return False
     return True
@@ -243,7 +244,7 @@ def _tensor_jacobian(z: Any, x: Any, p: int) -> np.ndarray:
 
 def tensor_results(pb: Problem, stats: dict[str, Any] | None = None) -> dict[str, np.ndarray]:
     """Every quantity from ``backward()`` on the vectorized ``Tensor`` graph (same loss code)."""
-    from .tensor import Tensor
+    from ..tensor.tensor import Tensor
 
     start = time.perf_counter()
     out, _ = _engine_results(pb, lambda a, label: Tensor(a, requires_grad=True, label=label), _tensor_jacobian)
@@ -264,7 +265,7 @@ def _stacked_loss(pb: Problem, Zs: np.ndarray, target: Any) -> np.ndarray:
     """The batch loss (Eq. 26) of each of the K layers' outputs ``Zs`` (K×p×m), in one evaluation.
 
     The K outputs are laid side by side as K·m columns, so the per-sample loss of
-    :mod:`autograd_core.losses` (a float-array run of the same code the engines use) scores
+    :mod:`autograd_core.layer.losses` (a float-array run of the same code the engines use) scores
     them all at once; the targets are tiled to match.
     """
     K, p, m = Zs.shape
@@ -398,7 +399,7 @@ def format_report(r: Report) -> str:
         )
     lines.append("")
     if not r.tensor:
-        lines.append("Tensor: autograd_core.tensor is not available; its column is not checked (—).")
+        lines.append("Tensor: autograd_core.tensor.tensor is not available; its column is not checked (—).")
     s = r.stats
     if "value_seconds" in s:
         lines.append(f"scalar Value graph: {s['value_nodes']:,} nodes in the batch graph; "
@@ -510,7 +511,7 @@ def draw_single_datum(pb: Problem, path: str) -> str:
     The paths from ``W[0,0]`` to ``L^(k)`` are highlighted: their terms add up to ``W[0,0].grad``,
     which is entry (1,1) of Eq. 16's ``∇_W L^(k)``. Big layers are grouped by label stem.
     """
-    from .draw import draw, render  # drawing is optional for the table; import it only when asked
+    from ..see.draw import draw, render  # drawing is optional for the table; import it only when asked
 
     W1, x1, b1 = values(pb.W, "W"), values(pb.x, "x"), values(pb.b, "b")
     Lk = LOSSES[pb.loss](layer(W1, x1, b1), pb.target_k)
@@ -527,7 +528,7 @@ def draw_single_datum(pb: Problem, path: str) -> str:
 
 def _check_draw_path(path: str) -> None:
     """Refuse a --draw target that cannot work *before* the table is computed: the format, a directory."""
-    from .renderers import format_of
+    from ..see.renderers import format_of
 
     format_of(path)
     target = Path(path)
@@ -558,7 +559,7 @@ def main_verify(args: argparse.Namespace) -> int:
         return 2
     print(report)
     if args.draw:
-        from .renderers import RendererNotFound
+        from ..see.renderers import RendererNotFound
 
         try:
             print(draw_single_datum(make_problem(args.p, args.n, args.m, args.seed, args.loss), args.draw))

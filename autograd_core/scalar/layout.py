@@ -11,7 +11,7 @@ Then, for convenience, it defines the gradient ∇ as the transpose of that deri
 ∇ has the variable's own shape (Eq. 16, 19, 24, 29, 30). The engines' ``.grad`` is ∇:
 
 >>> import numpy as np
->>> from autograd_core.arrays import values
+>>> from autograd_core.scalar.arrays import values
 >>> W = values(np.ones((2, 3)), "W")
 >>> L = (W * W).sum(); L.backward()
 >>> gradient(L, W).shape, derivative(L, W).shape
@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from . import graph
+from ..engine import graph
 from .arrays import grads
 from .value import Value
 
@@ -32,11 +32,8 @@ __all__ = ["derivative", "gradient", "jacobian_of"]
 
 
 def _is_tensor(x: Any) -> bool:
-    try:
-        from .tensor import Tensor
-    except ImportError:  # the Tensor engine is optional at this layer
-        return False
-    return isinstance(x, Tensor)
+    """A Tensor-engine node: array data and a ``requires_grad`` flag (no import of the layer above)."""
+    return isinstance(getattr(x, "data", None), np.ndarray) and hasattr(x, "requires_grad")
 
 
 def _check_scalar(L: Any, func: str) -> None:
@@ -53,7 +50,7 @@ def gradient(L: Any, W: Any) -> np.ndarray:
     """∇_W L: the gradient, laid out like ``W`` (the seed's Eq. 16/19/24/29/30 convention).
 
     Reads the gradients that ``L.backward()`` has already stored in ``W``'s entries (a numpy
-    object array of ``Value`` s from :func:`autograd_core.arrays.values`, a single ``Value``, or a
+    object array of ``Value`` s from :func:`autograd_core.scalar.arrays.values`, a single ``Value``, or a
     ``Tensor``). ``L`` must be the scalar that ``backward()`` was called on; it is checked to be a
     scalar, and names what the gradient is of.
 
@@ -107,7 +104,7 @@ def jacobian_of(outputs: Any, inputs: Any) -> np.ndarray:
     ``z = W x + b`` it equals ``W`` (Eq. 21–22). Arrays of more than one dimension are read as
     vectors in numpy's row-major (``ravel``) order.
 
-    Each row comes from :func:`autograd_core.graph.gradients`: the same sweep as ``backward()``,
+    Each row comes from :func:`autograd_core.engine.graph.gradients`: the same sweep as ``backward()``,
     with the running gradients held in a dict, so every row starts from zero and no ``.grad``
     is touched -- the caller's gradients are the same before and after.
     """

@@ -1,7 +1,7 @@
 """``Value``: a scalar node of the computation graph, the smallest piece of the seed's Eq. 9.
 
 Every arithmetic operation on ``Value`` objects creates a new ``Value`` that remembers *which
-rule* produced it (an entry of :mod:`autograd_core.ops`) and its operands. ``backward()`` then
+rule* produced it (an entry of :mod:`autograd_core.engine.ops`) and its operands. ``backward()`` then
 applies the chain rule of Eq. 4 over the graph, so that, for the seed's layer
 ``z_i = Σ_j w_ij x_j + b_i``, the gradient ``∂L/∂w_ij = Σ_k ∂L/∂z_i^(k) · x_j^(k)`` appears as a
 sum over the paths from ``w_ij`` to ``L``: nobody writes that formula, it emerges.
@@ -25,9 +25,9 @@ import math
 import numbers
 from typing import Any, Union
 
-from . import graph, ops
-from .graph import RECORDING as _RECORDING
-from .ops import GRAPH, SCALAR, Binary, Unary
+from ..engine import graph, ops
+from ..engine.graph import RECORDING as _RECORDING
+from ..engine.ops import GRAPH, SCALAR, Binary, Unary
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias; `|` needs 3.10 at import)
 
@@ -205,7 +205,7 @@ class Value:
         first for a fresh pass. Intermediate nodes always show the latest pass.
 
         With ``create_graph=True`` every ``grad`` becomes a ``Value`` computed by graph
-        operations, so it can be differentiated again (see :func:`autograd_core.graph.gradients`
+        operations, so it can be differentiated again (see :func:`autograd_core.engine.graph.gradients`
         for the form that leaves ``grad`` alone).
         """
         graph.backward(self, 1.0, create_graph=create_graph)

@@ -29,8 +29,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..engine.graph import topological_order
 from .draw import describe, require_node, summarize
-from .graph import topological_order
 
 DEFAULT_MAX_TERMS = 20
 DEFAULT_MAX_PATHS = 12

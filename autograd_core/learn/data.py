@@ -2,7 +2,7 @@
 
 Arrays follow the row convention of numpy and scikit-learn: ``X`` has one *sample per row*
 (shape ``(m, n)``), ``y`` one label per sample (shape ``(m,)``). The seed writes samples as
-*columns* (``X = [x^(1), ..., x^(m)]``, Eq. 5); :mod:`autograd_core.training` transposes where it
+*columns* (``X = [x^(1), ..., x^(m)]``, Eq. 5); :mod:`autograd_core.learn.training` transposes where it
 compares with the seed's closed forms.
 """
 
@@ -52,8 +52,8 @@ def make_moons(
 def load_digits(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The UCI handwritten digits as scikit-learn ships them: 1,797 8×8 images, labels 0..9.
 
-    The 57 KB file ``autograd_core/datasets/digits.csv.gz`` is part of the package (licence and
-    attribution in ``autograd_core/datasets/README.md``), so nothing is downloaded and nothing
+    The 57 KB file ``autograd_core/learn/datasets/digits.csv.gz`` is part of the package (licence and
+    attribution in ``autograd_core/learn/datasets/README.md``), so nothing is downloaded and nothing
     beyond numpy is needed: the issue allowed the data "behind an optional extra", and the extra
     turned out to be unnecessary — the loader is ten lines of numpy and ``gzip``, and 57 KB in
     every install costs less than an extra that users must remember to request.
@@ -66,7 +66,7 @@ def load_digits(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
         ``X`` of shape ``(1797, 64)`` (float64; row ``i`` is image ``i`` read row by row, so
         ``X[i].reshape(8, 8)`` is the picture) and ``y`` of shape ``(1797,)`` (int64, 0..9).
     """
-    raw = resources.files("autograd_core").joinpath("datasets", DIGITS_FILE).read_bytes()
+    raw = resources.files("autograd_core.learn").joinpath("datasets", DIGITS_FILE).read_bytes()
     table = np.loadtxt(gzip.decompress(raw).decode("ascii").splitlines(), delimiter=",", dtype=np.int64)
     X = table[:, :-1].astype(np.float64)
     y = table[:, -1]

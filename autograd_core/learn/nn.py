@@ -17,7 +17,7 @@ So ``W.grad`` is the seed's ``∇_W L`` (Eq. 29) with no conversion; only the da
 per-layer activations are transposed when compared with the closed forms.
 
 **Losses** average per-sample losses as Eq. 26 does, ``L = (1/m) Σ_k L^(k)``; each has a numpy
-twin with its gradient in :mod:`autograd_core.closed_form`. They accept the model's output on
+twin with its gradient in :mod:`autograd_core.layer.closed_form`. They accept the model's output on
 either engine: a ``Tensor`` of shape ``(m, k)``, or a list of ``Value`` scores (one per sample)
 or of lists of ``Value`` (``k`` per sample).
 """
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .value import Value
+from ..scalar.value import Value
 
 __all__ = [
     "ACTIVATIONS",
@@ -56,7 +56,7 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
 """Names accepted wherever an activation is chosen (the names of ``closed_form.ACTIVATIONS``)."""
 
 LOSSES = ("mse", "hinge", "softmax_cross_entropy")
-"""Names of the losses, as :func:`autograd_core.training.fit` and ``closed_form`` know them."""
+"""Names of the losses, as :func:`autograd_core.learn.training.fit` and ``closed_form`` know them."""
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -73,7 +73,7 @@ def _check_activation(name: str) -> str:
 def activate(x: Any, name: str) -> Any:
     """Apply the activation ``name`` to a ``Value``, a ``Tensor``, or a list of ``Value``.
 
-    The derivative comes from the engine's table (:mod:`autograd_core.ops`), not from here.
+    The derivative comes from the engine's table (:mod:`autograd_core.engine.ops`), not from here.
     """
     _check_activation(name)
     if name == "identity":
@@ -314,7 +314,7 @@ class Linear(Module):
         seed: int | np.random.Generator | None = None,
         label: str = "",
     ) -> None:
-        from .tensor import Tensor
+        from ..tensor.tensor import Tensor
 
         _check_sizes(in_features, [out_features])
         rng = _rng(seed)
@@ -331,7 +331,7 @@ class Linear(Module):
         return int(self.W.shape[0])
 
     def forward(self, X: Any) -> Any:
-        from .tensor import Tensor
+        from ..tensor.tensor import Tensor
 
         if not isinstance(X, Tensor):
             X = Tensor(_as_rows(X, self.nin, "Linear"))

@@ -8,7 +8,7 @@ A node is anything with
 * ``_zero_grad()`` / ``_accumulate(g)`` -- reset ``grad`` / add ``g`` into it;
 * ``_propagate()`` -- adds ``self.grad · ∂self/∂parent`` into every parent's ``grad``;
 * ``_vjp(g, create_graph)`` -- the list of ``(parent, g · ∂self/∂parent)``, as graph nodes when
-  ``create_graph`` (the table's rules evaluated on nodes, :data:`autograd_core.ops.GRAPH`);
+  ``create_graph`` (the table's rules evaluated on nodes, :data:`autograd_core.engine.ops.GRAPH`);
 * ``_contributions()`` -- the same terms as ``(parent, local, contribution)`` triples, for
   :func:`backward_steps` and the drawings.
 

@@ -7,7 +7,7 @@ The engines' derivatives (reverse mode over the derivative table) are compared w
 for **every** entry ``j`` of every input -- not one sampled index -- and every output entry, i.e.
 the whole Jacobian of Eq. 2. An entry passes when ``|analytic − numeric| ≤ atol + rtol·|numeric|``
 (numpy's ``isclose`` rule). Central differences have error ``O(ε²)``, so with ``ε = 1e-6`` and
-smooth ``f`` the agreement is ~1e-9 relative; a wrong rule in :mod:`autograd_core.ops` shows up
+smooth ``f`` the agreement is ~1e-9 relative; a wrong rule in :mod:`autograd_core.engine.ops` shows up
 as an O(1) disagreement and the report names the entry where it is worst.
 
 >>> from autograd_core import gradcheck
@@ -111,7 +111,7 @@ def gradcheck(
         raise_on_failure: raise :class:`GradcheckError` (an ``AssertionError``) with the report
             as its message instead of returning a failed report.
         names: names for the inputs in the report (default ``x0``, ``x1``, ...).
-        engine: ``"auto"``, ``"value"`` or ``"tensor"`` (as in :mod:`autograd_core.functional`).
+        engine: ``"auto"``, ``"value"`` or ``"tensor"`` (as in :mod:`autograd_core.beyond.functional`).
 
     Returns:
         A :class:`GradcheckReport`: per input the worst entry (largest ``|diff| / tolerance``), its

@@ -1,0 +1,2 @@
+"""Beyond the seed: functional transforms (``grad``, ``jacobian``, ``hessian``, ``vjp``, ``jvp``),
+forward mode with dual numbers, and ``gradcheck``."""
