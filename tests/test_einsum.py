@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd_core import Tensor, einsum
-from autograd_core.tensor.tensor import _contract
+from autograd_core.engine.contraction import contract as _contract
 
 RNG = np.random.default_rng(1729)
 

@@ -123,7 +123,7 @@ def test_domain_errors_match_the_value_engine():
         Dual(-2.0, 1.0) ** 0.5
     with pytest.raises(ValueError, match="needs x > 0"):
         (-2.0) ** Dual(1.0, 1.0)
-    with pytest.raises(ValueError, match=r"sqrt: needs x >= 0.*index \(1,\)"):
+    with pytest.raises(ValueError, match=r"sqrt: needs x >= 0.*x\[1\]"):
         Dual(np.array([1.0, -1.0]), np.ones(2)).sqrt()
     with pytest.raises(TypeError, match="Dual needs"):
         Dual("x", 1.0)
@@ -141,7 +141,7 @@ def test_array_primal_duals_read_their_array_not_its_buffer():
     d = Dual(np.array([1.0, 2.0]), np.zeros(2))
     assert isinstance(d.data, np.ndarray) and d.data.tolist() == [1.0, 2.0]
     assert (d < 1.5).tolist() == [True, False]
-    with pytest.raises(ValueError, match=r"division by zero.*index \(0,\)"):
+    with pytest.raises(ValueError, match=r"division by zero.*divisor\[0\]"):
         Dual(np.array([1.0]), np.ones(1)) / Dual(np.array([0.0]), np.ones(1))
     with pytest.raises(ValueError, match="division by zero"):
         jvp(lambda x: 1.0 / x, np.array([0.0, 1.0]), np.ones(2), engine="tensor")

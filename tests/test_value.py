@@ -167,7 +167,7 @@ def test_comparisons_use_data_but_equality_is_identity():
         (lambda: Value(-4.0).sqrt(), ValueError, ["sqrt", "-4.0"]),
         (lambda: Value(1.0) / 0, ValueError, ["division by zero"]),
         (lambda: 1 / Value(0.0), ValueError, ["division by zero"]),
-        (lambda: Value(0.0) ** -1, ValueError, ["0 ** -1"]),
+        (lambda: Value(0.0) ** -1, ValueError, ["x = 0.0", "n = -1.0"]),
         (lambda: Value(-8.0) ** 0.5, ValueError, ["-8.0", "not real"]),
         (lambda: Value(-2.0) ** Value(2.0), ValueError, ["x > 0", "-2.0"]),
         (lambda: Value(0.0) ** Value(2.0), ValueError, ["x > 0", "0.0"]),

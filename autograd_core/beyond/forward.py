@@ -25,8 +25,9 @@ forward pass then yields ``k`` Jacobian columns at once -- what :func:`jacobian_
 ``Dual`` supports the operators and methods of :class:`~autograd_core.Value`, so a function
 written as ``(w * x + b).tanh()`` runs on duals unchanged, and numpy object arrays of duals
 work as object arrays of ``Value`` s do. A dual with an array primal also follows the linear
-array operations (``@``, ``sum``, ``mean``, ``reshape``, ``T``/``transpose``, indexing), enough for
-many ``Tensor``-style functions; ``einsum``, ``stack`` and ``concatenate`` are not provided.
+array operations (``@``, ``sum``, ``mean``, ``reshape``, ``T``/``transpose``, indexing) through the
+table's linear entries, enough for many ``Tensor``-style functions; ``einsum``, ``stack`` and
+``concatenate`` are not provided.
 
 Limitation: duals carry no tag saying which derivative they belong to. Forward over forward works
 when the inner ``jvp`` differentiates the outer one's variable (``jvp(lambda x: jvp(f, x, 1)[1], …)``),
@@ -44,7 +45,9 @@ from typing import Any
 import numpy as np
 
 from ..engine import ops
-from ..engine.ops import ARRAY, GRAPH, SCALAR, Binary, Unary
+from ..engine.contraction import matmul_subscripts, normalize_axes, parse, sum_subscripts, transpose_subscripts
+from ..engine.namespaces import ARRAY, GRAPH, SCALAR
+from ..engine.ops import Binary, Linear, Unary, check_domain
 
 __all__ = ["Dual", "jacobian_columns", "primal_of", "tangent_of"]
 
@@ -75,46 +78,11 @@ def _innermost(x: Any) -> Any:
     return getattr(x, "data", x)  # a Value (or Tensor) primal holds it in .data
 
 
-def _check_domain(op: Unary, x: Any) -> None:
-    """The ``Value`` engine's domain errors (log of x <= 0, sqrt of x < 0), for float and array primals."""
-    if op.invalid is None:
-        return
-    if _is_number(x):
-        if op.invalid(x):
-            raise ValueError(f"{op.name}: needs {op.domain}, got x = {x!r}")
-    elif isinstance(x, np.ndarray) and x.dtype != object:
-        bad = np.asarray(op.invalid(x))
-        if bad.any():
-            index = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(f"{op.name}: needs {op.domain}, got x = {x[index]!r} at index {index}")
-    # graph-node primals check their own domain when the op is applied to them
-
-
-def _check_divisor(a: Any, b: Any) -> None:
-    b = _innermost(b)
-    if _is_number(b):
-        if b == 0:
-            raise ValueError(f"division by zero: {_innermost(a)!r} / {b!r}")
-    elif isinstance(b, np.ndarray) and b.dtype != object and (b == 0).any():
-        index = tuple(int(i) for i in np.argwhere(b == 0)[0])
-        raise ValueError(f"division by zero: the divisor is 0 at index {index}")
-
-
-def _check_power(a: Any, b: Any, constant_exponent: bool) -> None:
-    """The same refusals as ``Value``: 0 ** negative, negative ** fractional, and x ** Dual for x <= 0."""
-    base, exponent = _innermost(a), _innermost(b)
-    if not (_is_number(base) and _is_number(exponent)):
-        return  # arrays follow numpy (nan/inf); nodes check themselves
-    if constant_exponent:
-        if base == 0 and exponent < 0:
-            raise ValueError(f"power: 0 ** {exponent!r} is undefined (negative exponent of zero)")
-        if base < 0 and math.isfinite(exponent) and not float(exponent).is_integer():
-            raise ValueError(f"power: {base!r} ** {exponent!r} is not real (negative base, non-integer exponent)")
-    elif not base > 0 and base == base:
-        raise ValueError(
-            f"power: x ** y with a differentiated exponent needs x > 0 (its derivative in y is x**y · ln x), "
-            f"got x = {base!r}"
-        )
+def _check(op: Unary | Binary, *operands: Any) -> None:
+    """The table's domain check on number and array primals; graph-node primals check themselves."""
+    values = [_innermost(x) for x in operands]
+    if all(_is_number(v) or (isinstance(v, np.ndarray) and v.dtype != object) for v in values):
+        check_domain(op, *values)
 
 
 class Dual:
@@ -153,7 +121,7 @@ class Dual:
     # --- applying the table -------------------------------------------------------------------
     def _unary(self, op: Unary) -> Dual:
         x = self.primal
-        _check_domain(op, x)
+        _check(op, x)
         xp = _namespace(x)
         out = op.forward(xp, x)
         return Dual(out, op.derivative(xp, x, out) * self.tangent)
@@ -236,7 +204,7 @@ class Dual:
         """log(1 + e**x)."""
         return self._unary(ops.SOFTPLUS)
 
-    # --- linear array operations (for array primals): the tangent follows the same map --------
+    # --- linear array operations (for array primals): the table's linear entries -------------
     def __matmul__(self, other: Any) -> Any:
         return _matmul(self, other)
 
@@ -244,37 +212,43 @@ class Dual:
         return _matmul(other, self)
 
     def sum(self, axis: Any = None, keepdims: bool = False) -> Dual:
-        """Sum of the entries (over ``axis``); linear, so the tangent is summed the same way."""
+        """Sum of the entries (over ``axis``): the contraction that sums those axes away."""
         self._need_array("sum")
-        return Dual(np.sum(self.primal, axis=axis, keepdims=keepdims),
-                    np.sum(self._full_tangent(), axis=axis, keepdims=keepdims))
+        axes = normalize_axes(axis, self.primal.ndim, "sum")
+        out = _linear(ops.EINSUM, parse(sum_subscripts(self.primal.ndim, axes), (self.primal.ndim,)), self)
+        if keepdims:
+            out = out.reshape(tuple(1 if k in axes else n for k, n in enumerate(self.primal.shape)))
+        return out
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Dual:
-        """Mean of the entries (over ``axis``)."""
+        """Mean of the entries (over ``axis``): ``sum / count``."""
         self._need_array("mean")
-        return Dual(np.mean(self.primal, axis=axis, keepdims=keepdims),
-                    np.mean(self._full_tangent(), axis=axis, keepdims=keepdims))
+        axes = normalize_axes(axis, self.primal.ndim, "mean")
+        count = math.prod(self.primal.shape[k] for k in axes)
+        return self.sum(axes, keepdims) * (1.0 / count if count else math.nan)
 
     def reshape(self, *shape: Any) -> Dual:
         """The same entries in another shape."""
         self._need_array("reshape")
-        return Dual(self.primal.reshape(*shape), self._full_tangent().reshape(*shape))
+        target = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        return _linear(ops.RESHAPE, target, self)
 
     @property
     def T(self) -> Dual:
         """Transpose (all axes reversed, as numpy's ``.T``)."""
-        self._need_array("T")
-        return Dual(self.primal.T, self._full_tangent().T)
+        return self.transpose()
 
     def transpose(self, *axes: Any) -> Dual:
         """Permute the axes (reverse them when none are given), as numpy's ``transpose``."""
         self._need_array("transpose")
-        order = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else (axes or None)
-        return Dual(np.transpose(self.primal, order), np.transpose(self._full_tangent(), order))
+        ndim = self.primal.ndim
+        order = axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes
+        perm = tuple(order) if order else tuple(range(ndim))[::-1]
+        return _linear(ops.EINSUM, parse(transpose_subscripts(perm), (ndim,)), self)
 
     def __getitem__(self, index: Any) -> Dual:
         self._need_array("indexing")
-        return Dual(self.primal[index], self._full_tangent()[index])
+        return _linear(ops.INDEX, index, self)
 
     def __len__(self) -> int:
         self._need_array("len()")
@@ -360,10 +334,7 @@ def _binary(op: Binary, a: Any, b: Any) -> Any:
         op = ops.POW_CONST  # a constant exponent: the power rule, as Value's x ** number
         if isinstance(pb, Dual) or hasattr(pb, "exp"):
             op = ops.POW
-    if op is ops.DIV:
-        _check_divisor(pa, pb)
-    elif op is ops.POW_CONST or op is ops.POW:
-        _check_power(pa, pb, constant_exponent=op is ops.POW_CONST)
+    _check(op, pa, pb)
     xp = _namespace(pa, pb)
     out = op.forward(xp, pa, pb)
     tangent: Any = 0.0
@@ -406,23 +377,30 @@ def _boxed(x: Any) -> Any:
     return x
 
 
+def _linear(entry: Linear, params: Any, *operands: Any) -> Dual:
+    """A linear entry of the table on duals: no rule of its own is needed.
+
+    The output is linear in each operand, so its tangent is the same entry applied with one
+    operand replaced by its tangent, summed over the operands that carry one
+    (``d(A B) = dA · B + A · dB`` for the matrix product).
+    """
+    primals = [x.primal if isinstance(x, Dual) else x for x in operands]
+    terms = [entry.forward(params, *primals[:i], x._full_tangent(), *primals[i + 1:])
+             for i, x in enumerate(operands) if isinstance(x, Dual)]
+    return Dual(entry.forward(params, *primals), sum(terms[1:], terms[0]))
+
+
 def _matmul(a: Any, b: Any) -> Any:
     a, b = _operand(a), _operand(b)
     if a is None or b is None:
         return NotImplemented
-    a_dual, b_dual = isinstance(a, Dual), isinstance(b, Dual)
-    pa = a.primal if a_dual else a
-    pb = b.primal if b_dual else b
+    pa = a.primal if isinstance(a, Dual) else a
+    pb = b.primal if isinstance(b, Dual) else b
     if not (isinstance(pa, np.ndarray) and isinstance(pb, np.ndarray)):
         kinds = " @ ".join(type(_innermost(p)).__name__ for p in (pa, pb))
         raise TypeError(f"@ needs array operands, got {kinds}")
-    tangent: Any = 0.0
-    if a_dual:
-        tangent = a._full_tangent() @ pb  # d(A B) = dA · B + A · dB: matmul is bilinear
-    if b_dual:
-        term = pa @ b._full_tangent()
-        tangent = term if not a_dual else tangent + term
-    return Dual(pa @ pb, tangent)
+    plan = parse(matmul_subscripts(pa.ndim > 1, pb.ndim > 1), (pa.ndim, pb.ndim))
+    return _linear(ops.EINSUM, plan, a, b)
 
 
 _UNARY_UFUNCS: dict[Any, str] = {

@@ -9,8 +9,8 @@ A node is anything with
 * ``_propagate()`` -- adds ``self.grad · ∂self/∂parent`` into every parent's ``grad``;
 * ``_vjp(g, create_graph)`` -- the list of ``(parent, g · ∂self/∂parent)``, as graph nodes when
   ``create_graph`` (the table's rules evaluated on nodes, :data:`autograd_core.engine.ops.GRAPH`);
-* ``_contributions()`` -- the same terms as ``(parent, local, contribution)`` triples, for
-  :func:`backward_steps` and the drawings.
+* ``_contributions()`` -- the same terms as ``(position, parent, local, contribution)``, where
+  ``position`` is the operand's place in ``parents``, for :func:`backward_steps` and the drawings.
 
 The sweep is the chain rule of Eq. 4, ``∂L/∂x_k = Σ_i ∂L/∂y_i · ∂y_i/∂x_k``, applied node by node
 in reverse topological order: when a node is visited, every path from it to the root has already
@@ -189,7 +189,7 @@ def backward_steps(root: Any, seed: Any = 1.0) -> Iterator[Step]:
         if node._is_leaf:
             continue
         upstream = node.grad
-        for parent, local, contribution in node._contributions():
+        for _, parent, local, contribution in node._contributions():
             parent._accumulate(contribution)
             yield Step(index, node, parent, upstream, local, contribution)
             index += 1

@@ -1,41 +1,52 @@
-"""The derivative table: every primitive's forward value and local derivative(s), side by side.
+"""The derivative table: every primitive of every engine, its forward value and its derivative.
 
-This is the only place a derivative rule is written. Each rule is a small function of a
-*namespace* ``xp`` (which supplies ``exp``, ``log``, ``cos`` ...) and the operands, so the same
-line serves every engine:
+This is the only place a derivative rule is written. ``Value``, ``Tensor``, forward mode (``Dual``)
+and gradients of gradients (``create_graph=True``) all read these entries; no engine has a rule
+of its own. A rule is a small function of a *namespace* ``xp`` (:mod:`.namespaces`: floats, arrays
+or graph nodes), so the same line serves every engine.
 
-* ``SCALAR`` (below) evaluates it on Python floats -- the :class:`~autograd_core.Value` engine;
-* ``numpy`` evaluates it on arrays -- the :class:`~autograd_core.Tensor` engine;
-* a namespace of differentiable operations evaluates it on graph nodes, so the derivative is
-  itself a graph and gradients of gradients come for free (``create_graph=True``);
-* dual numbers evaluate it for forward mode.
+There are three kinds of entry.
 
-A local derivative is ``∂out/∂operand``: the factor that the chain rule of Eq. 4,
-``∂L/∂x_k = Σ_i ∂L/∂y_i · ∂y_i/∂x_k``, multiplies the upstream gradient by.
-Rules receive the operation's output ``out`` too, because several derivatives are cheapest
-in terms of it (``exp' = exp``, ``tanh' = 1 - tanh²``, ``σ' = σ(1 - σ)``).
+* :class:`Unary` ``out = f(x)`` and :class:`Binary` ``out = f(a, b)``, elementwise. Each gives its
+  **local derivative** ``∂out/∂operand`` -- the factor by which the chain rule of Eq. 4,
+  ``∂L/∂x_k = Σ_i ∂L/∂y_i · ∂y_i/∂x_k``, multiplies the upstream gradient -- and its **domain**.
+  Both modes are derived from the local derivative, once, by the engines:
+  reverse ``∂L/∂x = unbroadcast(g · local, x.shape)``, forward ``ẏ = local · ẋ``.
+  Rules receive the output ``out`` too, because several derivatives are cheapest in terms of it
+  (``exp' = exp``, ``tanh' = 1 - tanh²``, ``σ' = σ(1 - σ)``).
+* :class:`Linear` ``out = f(params, *operands)``, linear in each operand: the contraction
+  (``einsum``; ``@``, ``sum`` and ``transpose`` are contractions) and the shape ops (reshape,
+  index, scatter, stack, concatenate, broadcast). Each gives its **reverse rule** directly,
+  written with other entries of this table (the gradient of indexing is a scatter, of a scatter an
+  index, of broadcasting a sum). Its **forward-mode rule** needs no line: the output is linear in
+  each operand, so ``ẏ = Σ_i f(params, x_0, …, ẋ_i, …, x_n)``. Its **domain** is every real input;
+  shapes are checked where the parameters are built.
 
-Non-differentiable points take one-sided choices, as PyTorch does: ``relu'(0) = 0`` and
-``abs'(0) = 0``.
+Non-differentiable points take one-sided choices, as PyTorch does: ``relu'(0) = 0``, ``abs'(0) = 0``.
+
+**Adding a primitive** is one entry here, one sampler line in ``tests/test_rules.py`` and one row in
+``docs/derivation.md`` (the recipe is in ``docs/architecture.md``).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 
+from .contraction import Plan, contract, grad_spec
 
+
+# --- the kinds of entry ---------------------------------------------------------------------
 class Unary(NamedTuple):
-    """A one-operand primitive ``out = f(x)``."""
+    """A one-operand elementwise primitive ``out = f(x)``."""
 
     name: str
     forward: Callable[[Any, Any], Any]  # (xp, x) -> out
     derivative: Callable[[Any, Any, Any], Any]  # (xp, x, out) -> ∂out/∂x
     invalid: Callable[[Any], Any] | None = None  # x -> True where x is outside the domain
-    domain: str = ""  # how the error message states the domain
+    domain: str = ""  # the domain, as the error message states it
 
     @property
     def symbol(self) -> str:
@@ -43,13 +54,38 @@ class Unary(NamedTuple):
 
 
 class Binary(NamedTuple):
-    """A two-operand primitive ``out = f(a, b)``."""
+    """A two-operand elementwise primitive ``out = f(a, b)`` (numpy broadcasting)."""
 
     name: str
     symbol: str
     forward: Callable[[Any, Any, Any], Any]  # (xp, a, b) -> out
     d_a: Callable[[Any, Any, Any, Any], Any]  # (xp, a, b, out) -> ∂out/∂a
     d_b: Callable[[Any, Any, Any, Any], Any]  # (xp, a, b, out) -> ∂out/∂b
+    invalid: Callable[[Any, Any], Any] | None = None  # (a, b) -> True where (a, b) is outside the domain
+    domain: str = ""
+    names: tuple[str, str] = ("a", "b")  # what the error message calls the operands
+    culprit: int = 0  # the operand the error message points at
+
+
+class Linear(NamedTuple):
+    """A primitive linear in each operand: the contraction and the shape ops."""
+
+    name: str
+    forward: Callable[..., Any]  # (params, *arrays) -> out
+    vjp: Callable[..., Any]  # (xp, params, g, i, operands) -> ∂L/∂operand_i, given g = ∂L/∂out
+    symbol: str = ""  # what drawings show; the name if empty
+
+    @property
+    def label(self) -> str:
+        return self.symbol or self.name
+
+
+class Call(NamedTuple):
+    """A :class:`Linear` entry with its parameters, as a node stores it; ``symbol`` is what drawings show."""
+
+    entry: Linear
+    params: Any
+    symbol: str
 
 
 # --- binary operations ----------------------------------------------------------------------
@@ -57,22 +93,31 @@ class Binary(NamedTuple):
 ADD = Binary("add", "+", lambda xp, a, b: a + b, lambda xp, a, b, out: 1.0, lambda xp, a, b, out: 1.0)
 SUB = Binary("sub", "-", lambda xp, a, b: a - b, lambda xp, a, b, out: 1.0, lambda xp, a, b, out: -1.0)
 MUL = Binary("mul", "*", lambda xp, a, b: a * b, lambda xp, a, b, out: b, lambda xp, a, b, out: a)
-DIV = Binary("div", "/", lambda xp, a, b: a / b, lambda xp, a, b, out: 1.0 / b, lambda xp, a, b, out: -out / b)
-# x ** y with a graph-node exponent: ∂/∂y = x**y · ln x, defined for x > 0 only.
+DIV = Binary("div", "/", lambda xp, a, b: a / b, lambda xp, a, b, out: 1.0 / b, lambda xp, a, b, out: -out / b,
+             invalid=lambda a, b: b == 0, domain="divisor != 0 (division by zero)", names=("a", "divisor"), culprit=1)
+# x ** y with a differentiated exponent: ∂/∂y = x**y · ln x, defined for x > 0 only (NaN passes through).
 POW = Binary(
     "pow", "**",
     lambda xp, a, b: xp.power(a, b),
     lambda xp, a, b, out: b * xp.power(a, b - 1.0),
     lambda xp, a, b, out: out * xp.log(a),
+    invalid=lambda a, b: a <= 0,
+    domain="x > 0 when the exponent is differentiated (its derivative in y is x**y · ln x)",
+    names=("x", "y"),
 )
 # x ** n with a constant exponent n: the power rule; the exponent gets no gradient. For n = 0 the
 # exponent n - 1 is replaced by 0 (times the mask n != 0): x**0 is constant, so its derivative is 0
 # everywhere, also at x = 0, where n·x**(n-1) would be 0·inf = NaN (and x**1's second derivative too).
+# Domain: 0 ** negative is infinite and negative ** fractional is not real; an inf or NaN exponent
+# follows IEEE ((n - n) == 0 is False for those, so they are not refused).
 POW_CONST = Binary(
     "pow_const", "**",
     lambda xp, a, n: xp.power(a, n),
     lambda xp, a, n, out: n * xp.power(a, (n - 1.0) * (n != 0)),
     lambda xp, a, n, out: 0.0,
+    invalid=lambda a, n: ((a == 0) & (n < 0)) | ((a < 0) & (n % 1 != 0) & (n - n == 0)),
+    domain="x != 0 for a negative n and x >= 0 for a non-integer n (else x ** n is infinite or not real)",
+    names=("x", "n"),
 )
 
 # --- unary operations -----------------------------------------------------------------------
@@ -91,178 +136,135 @@ SQRT = Unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, x, out: 0.5 * xp.power
 ABS = Unary("abs", lambda xp, x: xp.abs(x), lambda xp, x, out: xp.sign(x))
 SOFTPLUS = Unary("softplus", lambda xp, x: xp.softplus(x), lambda xp, x, out: xp.sigmoid(x))
 
+
+# --- contraction and shape operations ---------------------------------------------------------
+def _contraction_vjp(xp: Any, plan: Plan, g: Any, i: int, operands: Any) -> Any:
+    """``∂L/∂A_i`` for ``out[o] = Σ Π_j A_j[s_j]``: contract ``g`` with every *other* operand into ``s_i``.
+
+    ``out`` is linear in ``A_i`` and ``∂out[o]/∂A_i[s_i] = Π_(j≠i) A_j[s_j]``, so
+    ``∂L/∂A_i[s_i] = Σ g[o] Π_(j≠i) A_j[s_j]``: one more contraction. For the matrix product
+    ``'ik,kj->ij'`` (``Z = A B``, the seed's ``W X``) it reads
+
+    >>> grad_spec(("ik", "kj"), "ij", 0).subscripts   # ∇_A = G Bᵀ  (Eq. 29 without the 1/m)
+    'ij,kj->ik'
+    >>> grad_spec(("ik", "kj"), "ij", 1).subscripts   # ∇_B = Aᵀ G  (Eq. 30 without the 1/m)
+    'ij,ik->kj'
+
+    A letter repeated in ``s_i`` (a diagonal, ``'ii->'``) is renamed and tied back with an identity
+    matrix ``δ``; a letter only ``A_i`` carries was summed out, so the gradient is constant along it
+    and is broadcast back (:func:`unbroadcast`).
+    """
+    spec = grad_spec(plan.inputs, plan.output, i)
+    shape = operands[i].shape
+    deltas = [np.eye(shape[axis]) for axis in spec.delta_axes]
+    r = xp.apply(EINSUM, spec.plan, g, *(operands[j] for j in spec.others), *deltas)
+    if spec.lonely_axes:
+        sizes = iter(r.shape)
+        r = xp.apply(RESHAPE, tuple(1 if k in spec.lonely_axes else next(sizes) for k in range(len(shape))), r)
+    return unbroadcast(xp, r, shape)
+
+
+def unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
+    """Bring a gradient ``g`` back to an operand's ``shape``: the reverse rule of broadcasting.
+
+    Sum over the axes broadcasting created: ``b_i`` feeds every column of the seed's ``B`` (Eq. 6),
+    so ``∂L/∂b_i = Σ_k ∂L/∂B_ik``. Along an axis where the operand is longer than ``g`` (an axis a
+    contraction summed away), ``g`` is broadcast instead. Works on arrays and on graph nodes.
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    if lead > 0:
+        g = g.sum(axis=tuple(range(lead)))
+    elif lead < 0:
+        g = xp.apply(RESHAPE, (1,) * -lead + g.shape, g)
+    ones = tuple(k for k, n in enumerate(shape) if n == 1 and g.shape[k] != 1)
+    if ones:
+        g = g.sum(axis=ones, keepdims=True)
+    if g.shape != shape:
+        g = xp.apply(BROADCAST_TO, shape, g)
+    return g
+
+
+def _scatter(g: np.ndarray, params: tuple[Any, tuple[int, ...]]) -> np.ndarray:
+    """Zeros of ``shape`` with ``g`` added at ``index``; an entry picked twice gets both (``np.add.at``)."""
+    index, shape = params
+    out = np.zeros(shape)
+    if _is_advanced(index):
+        np.add.at(out, index, g)
+    else:
+        out[index] += g
+    return out
+
+
+def _is_advanced(index: Any) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(isinstance(p, list | np.ndarray) for p in parts)
+
+
+def _along(axis: int, part: Any) -> tuple[Any, ...]:
+    """The index that takes ``part`` along ``axis`` and everything along the axes before it."""
+    return (slice(None),) * axis + (part,)
+
+
+#                name            forward (params, *arrays)              reverse rule (xp, params, g, i, operands)
+EINSUM = Linear("einsum", lambda plan, *xs: contract(plan.subscripts, list(xs)), _contraction_vjp)
+RESHAPE = Linear("reshape", lambda shape, x: x.reshape(shape),
+                 lambda xp, shape, g, i, xs: xp.apply(RESHAPE, xs[0].shape, g))
+INDEX = Linear("index", lambda index, x: x[index],
+               lambda xp, index, g, i, xs: xp.apply(SCATTER, (index, xs[0].shape), g), symbol="[]")
+SCATTER = Linear("scatter", lambda params, g: _scatter(g, params),
+                 lambda xp, params, g, i, xs: xp.apply(INDEX, params[0], g))
+STACK = Linear("stack", lambda axis, *xs: np.stack(xs, axis=axis),
+               lambda xp, axis, g, i, xs: xp.apply(INDEX, _along(axis, i), g))
+CONCATENATE = Linear("concatenate", lambda params, *xs: np.concatenate(xs, axis=params[0]),
+                     lambda xp, params, g, i, xs: xp.apply(
+                         INDEX, _along(params[0], slice(params[1][i], params[1][i + 1])), g))
+BROADCAST_TO = Linear("broadcast_to", lambda shape, x: np.broadcast_to(x, shape),
+                      lambda xp, shape, g, i, xs: unbroadcast(xp, g, xs[0].shape))
+
+
+# --- the whole table --------------------------------------------------------------------------
 UNARY: dict[str, Unary] = {op.name: op for op in (NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, SOFTPLUS)}
 BINARY: dict[str, Binary] = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, POW_CONST)}
+LINEAR: dict[str, Linear] = {op.name: op for op in (EINSUM, RESHAPE, INDEX, SCATTER, STACK, CONCATENATE, BROADCAST_TO)}
+TABLE: dict[str, Unary | Binary | Linear] = {**UNARY, **BINARY, **LINEAR}
 
 
-# --- the float namespace --------------------------------------------------------------------
-class _Scalar:
-    """Math on Python floats with numpy's IEEE semantics: overflow gives inf, NaN propagates.
+# --- domains ----------------------------------------------------------------------------------
+def check_domain(op: Unary | Binary, *operands: Any) -> None:
+    """Raise :func:`domain_error` if an entry of ``operands`` (numbers or arrays) is outside ``op``'s domain."""
+    if op.invalid is None:
+        return
+    with np.errstate(all="ignore"):
+        bad = op.invalid(*operands)
+    if np.any(bad):
+        raise domain_error(op, bad, *operands)
 
-    ``math.exp(1000)`` raises ``OverflowError`` and ``math.sin(inf)`` raises ``ValueError``;
-    numpy returns ``inf`` and ``nan``. The engines promise the latter, so wrap the former.
+
+def domain_error(op: Unary | Binary, bad: Any, *operands: Any) -> ValueError:
+    """The ``ValueError`` for inputs outside ``op``'s domain: the rule, how many entries, the first one.
+
+    ``log: needs x > 0, got x = -1.0`` for a number; for arrays the count of bad entries and the
+    first one with its index, ``..., got 2 bad entries of 4; the first is x[1] = -2.0``.
     """
-
-    @staticmethod
-    def exp(x: float) -> float:
-        try:
-            return math.exp(x)
-        except OverflowError:
-            return math.inf
-
-    @staticmethod
-    def log(x: float) -> float:
-        return math.log(x) if x > 0 else (math.nan if x != x else -math.inf)
-
-    @staticmethod
-    def power(a: float, b: float) -> float:
-        try:
-            return a**b
-        except (OverflowError, ZeroDivisionError):
-            # Overflow, or 0 ** negative (reached only from a derivative rule): IEEE's signed inf,
-            # e.g. (-1e308) ** 3 = -inf and (-0.0) ** -1 = -inf, exactly as the array engine gives.
-            with np.errstate(all="ignore"):
-                return float(np.power(a, b))
-
-    @staticmethod
-    def sin(x: float) -> float:
-        return math.sin(x) if math.isfinite(x) else math.nan
-
-    @staticmethod
-    def cos(x: float) -> float:
-        return math.cos(x) if math.isfinite(x) else math.nan
-
-    @staticmethod
-    def sqrt(x: float) -> float:
-        return math.sqrt(x) if x >= 0 else math.nan
-
-    tanh = staticmethod(math.tanh)
-    abs = staticmethod(abs)
-
-    @staticmethod
-    def sigmoid(x: float) -> float:
-        # Two branches so that exp never overflows: σ(x) = 1/(1+e^-x) = e^x/(1+e^x).
-        if x >= 0:
-            return 1.0 / (1.0 + math.exp(-x))
-        e = _Scalar.exp(x)
-        return e / (1.0 + e)
-
-    @staticmethod
-    def softplus(x: float) -> float:
-        # log(1 + e^x) = max(x, 0) + log1p(e^-|x|), which never overflows.
-        if x != x:
-            return x
-        return max(x, 0.0) + math.log1p(_Scalar.exp(-abs(x)))
-
-    @staticmethod
-    def relu(x: float) -> float:
-        return x if x > 0 else 0.0
-
-    @staticmethod
-    def step(x: float) -> float:
-        """d relu/dx: 1 for x > 0, else 0 (the one-sided choice relu'(0) = 0)."""
-        return 1.0 if x > 0 else 0.0
-
-    @staticmethod
-    def sign(x: float) -> float:
-        """d|x|/dx: ±1, and 0 at x = 0 (the choice abs'(0) = 0)."""
-        return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+    names = ("x",) if isinstance(op, Unary) else op.names
+    culprit = 0 if isinstance(op, Unary) else op.culprit
+    head = f"{op.name}: needs {op.domain}" if isinstance(op, Unary) else f"{op.name} ({op.symbol}): needs {op.domain}"
+    bad = np.broadcast_to(bad, np.broadcast_shapes(*(np.shape(v) for v in operands)))
+    if bad.ndim == 0:
+        got = ", ".join(f"{name} = {_number(v)!r}" for name, v in zip(names, operands, strict=True))
+        return ValueError(f"{head}, got {got}")
+    index = tuple(int(k) for k in np.argwhere(bad)[0])
+    at = [_number(np.broadcast_to(v, bad.shape)[index]) for v in operands]
+    where = ", ".join(map(str, index))
+    count = int(np.count_nonzero(bad))
+    first = f"{names[culprit]}[{where}] = {at[culprit]!r}"
+    others = [f"{name} = {v!r}" for k, (name, v) in enumerate(zip(names, at, strict=True)) if k != culprit]
+    entries = "entry" if count == 1 else "entries"
+    return ValueError(f"{head}, got {count} bad {entries} of {bad.size}; the first is {first}"
+                      + (f" ({', '.join(others)})" if others else ""))
 
 
-SCALAR = _Scalar()
-
-
-# --- the array namespace (the Tensor engine) ------------------------------------------------
-# Appended after the scalar and graph namespaces so that the rules above read first; numpy is a
-# hard dependency of the package, imported here because only this namespace needs it.
-class _Array:
-    """The same rules evaluated elementwise on float64 numpy arrays: the ``Tensor`` engine.
-
-    Each function agrees with :data:`SCALAR` entry by entry (NaN and the one-sided choices
-    included), so a ``Tensor`` and the scalar ``Value`` graph of the same expression give the
-    same numbers. Overflow gives ``inf`` as in IEEE arithmetic; the engine silences numpy's
-    ``RuntimeWarning`` where such a result is the defined answer.
-    """
-
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    tanh = staticmethod(np.tanh)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-    sqrt = staticmethod(np.sqrt)
-    abs = staticmethod(np.abs)
-    power = staticmethod(np.power)
-
-    @staticmethod
-    def sigmoid(x: Any) -> Any:
-        # σ(x) = 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) otherwise: e^-|x| never overflows.
-        e = np.exp(-np.abs(x))
-        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-    @staticmethod
-    def softplus(x: Any) -> Any:
-        """log(1 + e^x) = logaddexp(0, x), which never overflows."""
-        return np.logaddexp(0.0, x)
-
-    @staticmethod
-    def relu(x: Any) -> Any:
-        # where(x > 0, x, 0) rather than maximum(x, 0): NaN maps to 0, as SCALAR.relu does.
-        return np.where(x > 0, x, 0.0)
-
-    @staticmethod
-    def step(x: Any) -> Any:
-        """d relu/dx: 1.0 where x > 0, else 0.0 (relu'(0) = 0)."""
-        return (x > 0).astype(np.float64)
-
-    @staticmethod
-    def sign(x: Any) -> Any:
-        """d|x|/dx: ±1.0, and 0.0 at 0 (abs'(0) = 0) and at NaN, as SCALAR.sign."""
-        return (x > 0).astype(np.float64) - (x < 0)
-
-
-ARRAY = _Array()
-
-
-# --- the graph-node namespace (gradients of gradients) --------------------------------------
-class _Graph:
-    """The same rules evaluated on graph nodes (``Value`` or ``Tensor``) instead of numbers.
-
-    With ``create_graph=True`` the engines evaluate each local derivative through this
-    namespace, so ``1 - out * out`` for tanh becomes new nodes of the graph and the gradient
-    can itself be differentiated. ``step`` and ``sign`` are piecewise constant: their own
-    derivative is zero, so they return plain numbers (or arrays), not nodes.
-    """
-
-    exp = staticmethod(lambda x: x.exp())
-    log = staticmethod(lambda x: x.log())
-    tanh = staticmethod(lambda x: x.tanh())
-    sigmoid = staticmethod(lambda x: x.sigmoid())
-    softplus = staticmethod(lambda x: x.softplus())
-    relu = staticmethod(lambda x: x.relu())
-    sin = staticmethod(lambda x: x.sin())
-    cos = staticmethod(lambda x: x.cos())
-    sqrt = staticmethod(lambda x: x.sqrt())
-    abs = staticmethod(lambda x: x.abs())
-
-    @staticmethod
-    def power(a: Any, b: Any) -> Any:
-        # Engines give their nodes an unchecked power: inside a derivative rule 0 ** -1 is the
-        # honest inf of sqrt'(0), as SCALAR.power and ARRAY.power say, not a user's mistake to refuse.
-        unchecked = getattr(a, "_power_unchecked", None)
-        return a**b if unchecked is None else unchecked(b)
-
-    @staticmethod
-    def step(x: Any) -> Any:
-        return _numbers(x.data).step(x.data)
-
-    @staticmethod
-    def sign(x: Any) -> Any:
-        return _numbers(x.data).sign(x.data)
-
-
-def _numbers(data: Any) -> Any:
-    """The namespace for a node's data: SCALAR for a float, ARRAY for an array."""
-    return SCALAR if isinstance(data, float) else ARRAY
-
-
-GRAPH = _Graph()
+def _number(v: Any) -> float:
+    return float(v)

@@ -21,13 +21,13 @@ Design choices, each for a measured reason (see ``benchmarks/``):
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Any, Union
 
 from ..engine import graph, ops
 from ..engine.graph import RECORDING as _RECORDING
-from ..engine.ops import GRAPH, SCALAR, Binary, Unary
+from ..engine.namespaces import GRAPH, SCALAR
+from ..engine.ops import Binary, Unary, domain_error
 
 Number = Union[int, float]  # noqa: UP007 (a runtime alias; `|` needs 3.10 at import)
 
@@ -100,10 +100,16 @@ class Value:
     def _unary(self, op: Unary) -> Value:
         x = self.data
         if op.invalid is not None and op.invalid(x):
-            raise ValueError(f"{op.name}: needs {op.domain}, got x = {x!r}")
+            raise domain_error(op, True, x)
         return Value._node(op.forward(SCALAR, x), op, self)
 
     def _binary(self, op: Binary, other: Value) -> Value:
+        a, b = self.data, other.data
+        if op.invalid is not None and op.invalid(a, b):
+            raise domain_error(op, True, a, b)
+        return Value._node(op.forward(SCALAR, a, b), op, self, other)
+
+    def _binary_unchecked(self, op: Binary, other: Value) -> Value:
         return Value._node(op.forward(SCALAR, self.data, other.data), op, self, other)
 
     # --- binary arithmetic ----------------------------------------------------------------
@@ -133,22 +139,22 @@ class Value:
 
     def __truediv__(self, other: Value | Number) -> Value:
         other = _as_value(other)
-        return NotImplemented if other is None else _divide(self, other)
+        return NotImplemented if other is None else self._binary(ops.DIV, other)
 
     def __rtruediv__(self, other: Number) -> Value:
         other = _as_value(other)
-        return NotImplemented if other is None else _divide(other, self)
+        return NotImplemented if other is None else other._binary(ops.DIV, self)
 
     def __pow__(self, other: Value | Number) -> Value:
         if isinstance(other, Value):
-            return _power(self, other)
+            return self._binary(ops.POW, other)
         if isinstance(other, numbers.Real) and not isinstance(other, bool):
-            return _power_const(self, float(other))
+            return self._binary(ops.POW_CONST, Value(float(other)))
         return NotImplemented
 
     def __rpow__(self, other: Number) -> Value:
         base = _as_value(other)
-        return NotImplemented if base is None else _power(base, self)
+        return NotImplemented if base is None else base._binary(ops.POW, self)
 
     # --- unary operations -----------------------------------------------------------------
     def __neg__(self) -> Value:
@@ -239,9 +245,9 @@ class Value:
             a.grad += g * op.d_a(SCALAR, a.data, b.data, out)
             b.grad += g * op.d_b(SCALAR, a.data, b.data, out)
 
-    def _contributions(self) -> list[tuple[Value, Any, Any]]:
+    def _contributions(self) -> list[tuple[int, Value, Any, Any]]:
         g = self.grad
-        return [(p, local, g * local) for p, local in zip(self.parents, self._locals(), strict=True)]
+        return [(k, p, local, g * local) for k, (p, local) in enumerate(zip(self.parents, self._locals(), strict=True))]
 
     def _graph_locals(self) -> tuple[Any, ...]:
         """The local derivatives as graph nodes: the table's rules evaluated on Values."""
@@ -258,8 +264,8 @@ class Value:
         ``inf`` of ``sqrt'(0)`` (what ``SCALAR.power`` gives without ``create_graph``), not the user's
         mistake that ``x ** n`` refuses."""
         if isinstance(b, Value):
-            return self._binary(ops.POW, b)
-        return self._binary(ops.POW_CONST, Value(float(b)))
+            return self._binary_unchecked(ops.POW, b)
+        return self._binary_unchecked(ops.POW_CONST, Value(float(b)))
 
     def _vjp(self, g: Any, create_graph: bool = False) -> list[tuple[Value, Any]]:
         """``(parent, g · ∂self/∂parent)`` for each parent; as Values when ``create_graph``."""
@@ -309,25 +315,3 @@ def _data(x: Any) -> float:
     if isinstance(x, Value):
         return x.data
     return _check_number(x)
-
-
-def _divide(a: Value, b: Value) -> Value:
-    if b.data == 0:
-        raise ValueError(f"division by zero: {a.data!r} / {b.data!r}")
-    return a._binary(ops.DIV, b)
-
-
-def _power_const(a: Value, n: float) -> Value:
-    if a.data == 0 and n < 0:
-        raise ValueError(f"power: 0 ** {n!r} is undefined (negative exponent of zero)")
-    if a.data < 0 and math.isfinite(n) and not n.is_integer():  # (-2) ** inf is IEEE's inf, as in numpy
-        raise ValueError(f"power: {a.data!r} ** {n!r} is not real (negative base, non-integer exponent)")
-    return a._binary(ops.POW_CONST, Value(n))
-
-
-def _power(a: Value, b: Value) -> Value:
-    if not a.data > 0 and a.data == a.data:  # NaN passes through
-        raise ValueError(
-            f"power: x ** y with a Value exponent needs x > 0 (its derivative in y is x**y · ln x), got x = {a.data!r}"
-        )
-    return a._binary(ops.POW, b)

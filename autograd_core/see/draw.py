@@ -163,15 +163,9 @@ def edge_locals(node: Any) -> list[Any]:
             return list(get())
         if getattr(node, "grad", None) is None:
             return []
-        terms = iter(node._contributions())
-        pending = next(terms, None)
-        found: list[Any] = []
-        for parent in node.parents:
-            if pending is not None and pending[0] is parent:
-                found.append(pending[1])
-                pending = next(terms, None)
-            else:
-                found.append(None)
+        found: list[Any] = [None] * len(node.parents)
+        for position, _, local, _ in node._contributions():
+            found[position] = local
         return found
     except Exception:  # a local derivative that cannot be evaluated is simply not written on the edge
         return []

@@ -411,7 +411,7 @@ def explain(root: Any, leaf: Any, *, max_terms: int = DEFAULT_MAX_TERMS, max_pat
     for node in order:
         if not any(p is leaf for p in node.parents):
             continue
-        for k, (parent, local, contribution) in enumerate(node._contributions()):
+        for k, parent, local, contribution in node._contributions():
             if parent is leaf:
                 terms.append(Term(node, k, node.grad, local, contribution))
     counts = count_paths(order, leaf)

@@ -1,0 +1,208 @@
+"""The namespaces the derivative table is evaluated in: floats, arrays and graph nodes.
+
+A rule of :mod:`autograd_core.engine.ops` is written once as a function of a namespace ``xp``
+(``xp.exp``, ``xp.step``, ``xp.apply`` ...). Which namespace it receives decides what the rule
+computes:
+
+* :data:`SCALAR` -- Python floats, for the ``Value`` engine;
+* :data:`ARRAY` -- float64 numpy arrays, elementwise, for the ``Tensor`` engine;
+* :data:`GRAPH` -- graph nodes (``Value`` or ``Tensor``), so that a derivative is itself a graph
+  and can be differentiated again (``create_graph=True``, Hessians);
+* dual numbers (:mod:`autograd_core.beyond.forward`) pick one of the three for their primals.
+
+All three give the same numbers entry by entry, NaN, ±inf and the one-sided choices at kinks
+included, so the engines cannot disagree about a derivative.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+
+# --- the float namespace --------------------------------------------------------------------
+class _Scalar:
+    """Math on Python floats with numpy's IEEE semantics: overflow gives inf, NaN propagates.
+
+    ``math.exp(1000)`` raises ``OverflowError`` and ``math.sin(inf)`` raises ``ValueError``;
+    numpy returns ``inf`` and ``nan``. The engines promise the latter, so wrap the former.
+    """
+
+    @staticmethod
+    def exp(x: float) -> float:
+        try:
+            return math.exp(x)
+        except OverflowError:
+            return math.inf
+
+    @staticmethod
+    def log(x: float) -> float:
+        return math.log(x) if x > 0 else (math.nan if x != x else -math.inf)
+
+    @staticmethod
+    def power(a: float, b: float) -> float:
+        try:
+            return a**b
+        except (OverflowError, ZeroDivisionError):
+            # Overflow, or 0 ** negative (reached only from a derivative rule): IEEE's signed inf,
+            # e.g. (-1e308) ** 3 = -inf and (-0.0) ** -1 = -inf, exactly as the array engine gives.
+            with np.errstate(all="ignore"):
+                return float(np.power(a, b))
+
+    @staticmethod
+    def sin(x: float) -> float:
+        return math.sin(x) if math.isfinite(x) else math.nan
+
+    @staticmethod
+    def cos(x: float) -> float:
+        return math.cos(x) if math.isfinite(x) else math.nan
+
+    @staticmethod
+    def sqrt(x: float) -> float:
+        return math.sqrt(x) if x >= 0 else math.nan
+
+    tanh = staticmethod(math.tanh)
+    abs = staticmethod(abs)
+
+    @staticmethod
+    def sigmoid(x: float) -> float:
+        # Two branches so that exp never overflows: σ(x) = 1/(1+e^-x) = e^x/(1+e^x).
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = _Scalar.exp(x)
+        return e / (1.0 + e)
+
+    @staticmethod
+    def softplus(x: float) -> float:
+        # log(1 + e^x) = max(x, 0) + log1p(e^-|x|), which never overflows.
+        if x != x:
+            return x
+        return max(x, 0.0) + math.log1p(_Scalar.exp(-abs(x)))
+
+    @staticmethod
+    def relu(x: float) -> float:
+        return x if x > 0 else 0.0
+
+    @staticmethod
+    def step(x: float) -> float:
+        """d relu/dx: 1 for x > 0, else 0 (the one-sided choice relu'(0) = 0)."""
+        return 1.0 if x > 0 else 0.0
+
+    @staticmethod
+    def sign(x: float) -> float:
+        """d|x|/dx: ±1, and 0 at x = 0 (the choice abs'(0) = 0)."""
+        return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+
+SCALAR = _Scalar()
+
+
+# --- the array namespace (the Tensor engine) ------------------------------------------------
+class _Array:
+    """The same rules evaluated elementwise on float64 numpy arrays: the ``Tensor`` engine.
+
+    Each function agrees with :data:`SCALAR` entry by entry (NaN and the one-sided choices
+    included), so a ``Tensor`` and the scalar ``Value`` graph of the same expression give the
+    same numbers. Overflow gives ``inf`` as in IEEE arithmetic; the engine silences numpy's
+    ``RuntimeWarning`` where such a result is the defined answer.
+    """
+
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    tanh = staticmethod(np.tanh)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    sqrt = staticmethod(np.sqrt)
+    abs = staticmethod(np.abs)
+    power = staticmethod(np.power)
+
+    @staticmethod
+    def sigmoid(x: Any) -> Any:
+        # σ(x) = 1/(1+e^-x) for x >= 0 and e^x/(1+e^x) otherwise: e^-|x| never overflows.
+        e = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    @staticmethod
+    def softplus(x: Any) -> Any:
+        """log(1 + e^x) = logaddexp(0, x), which never overflows."""
+        return np.logaddexp(0.0, x)
+
+    @staticmethod
+    def relu(x: Any) -> Any:
+        # where(x > 0, x, 0) rather than maximum(x, 0): NaN maps to 0, as SCALAR.relu does.
+        return np.where(x > 0, x, 0.0)
+
+    @staticmethod
+    def step(x: Any) -> Any:
+        """d relu/dx: 1.0 where x > 0, else 0.0 (relu'(0) = 0)."""
+        return (x > 0).astype(np.float64)
+
+    @staticmethod
+    def sign(x: Any) -> Any:
+        """d|x|/dx: ±1.0, and 0.0 at 0 (abs'(0) = 0) and at NaN, as SCALAR.sign."""
+        return (x > 0).astype(np.float64) - (x < 0)
+
+    @staticmethod
+    def apply(entry: Any, params: Any, *operands: Any) -> Any:
+        """A structural entry of the table (contraction, reshape, index ...) on arrays: its forward."""
+        return entry.forward(params, *operands)
+
+
+ARRAY = _Array()
+
+
+# --- the graph-node namespace (gradients of gradients) --------------------------------------
+class _Graph:
+    """The same rules evaluated on graph nodes (``Value`` or ``Tensor``) instead of numbers.
+
+    With ``create_graph=True`` the engines evaluate each local derivative through this
+    namespace, so ``1 - out * out`` for tanh becomes new nodes of the graph and the gradient
+    can itself be differentiated. ``step`` and ``sign`` are piecewise constant: their own
+    derivative is zero, so they return plain numbers (or arrays), not nodes.
+    """
+
+    exp = staticmethod(lambda x: x.exp())
+    log = staticmethod(lambda x: x.log())
+    tanh = staticmethod(lambda x: x.tanh())
+    sigmoid = staticmethod(lambda x: x.sigmoid())
+    softplus = staticmethod(lambda x: x.softplus())
+    relu = staticmethod(lambda x: x.relu())
+    sin = staticmethod(lambda x: x.sin())
+    cos = staticmethod(lambda x: x.cos())
+    sqrt = staticmethod(lambda x: x.sqrt())
+    abs = staticmethod(lambda x: x.abs())
+
+    @staticmethod
+    def power(a: Any, b: Any) -> Any:
+        # Engines give their nodes an unchecked power: inside a derivative rule 0 ** -1 is the
+        # honest inf of sqrt'(0), as SCALAR.power and ARRAY.power say, not a user's mistake to refuse.
+        unchecked = getattr(a, "_power_unchecked", None)
+        return a**b if unchecked is None else unchecked(b)
+
+    @staticmethod
+    def step(x: Any) -> Any:
+        return _numbers(x.data).step(x.data)
+
+    @staticmethod
+    def sign(x: Any) -> Any:
+        return _numbers(x.data).sign(x.data)
+
+    @staticmethod
+    def apply(entry: Any, params: Any, *operands: Any) -> Any:
+        """A structural entry of the table on graph nodes: the node class records it as a new node.
+
+        The engine does not know the node classes above it; a class that can hold structural
+        operations (``Tensor``) offers ``_apply(entry, params, operands)``.
+        """
+        node = next(o for o in operands if hasattr(o, "_apply"))
+        return node._apply(entry, params, operands)
+
+
+def _numbers(data: Any) -> Any:
+    """The namespace for a node's data: SCALAR for a float, ARRAY for an array."""
+    return SCALAR if isinstance(data, float) else ARRAY
+
+
+GRAPH = _Graph()
