@@ -16,7 +16,7 @@ from .scalar.value import Value
 from .see.draw import draw, render
 from .see.explain import explain
 from .see.frames import backward_frames
-from .tensor.tensor import Tensor, concatenate, einsum, stack
+from .tensor import Tensor, concatenate, einsum, stack
 
 __all__ = [
     "Dual",

@@ -370,7 +370,7 @@ def _reverse_jacobians(tr: _Traced) -> list[Any]:
         onehot[i] = 1.0
         rows.append(_pullback(tr, onehot))
     if tr.create_graph and tr.engine == "tensor":
-        from ..tensor.tensor import stack
+        from ..tensor import stack
 
         return [stack([r[a] for r in rows]).reshape(M, sizes[a]) if M else np.zeros((0, sizes[a]))
                 for a in range(len(sizes))]

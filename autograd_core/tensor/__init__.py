@@ -4,3 +4,8 @@
 ``@``, ``sum`` and ``transpose`` are contractions (``einsum``), whose one gradient rule lives in
 the table too.
 """
+
+from .nodes import concatenate, einsum, stack
+from .tensor import Tensor
+
+__all__ = ["Tensor", "concatenate", "einsum", "stack"]

@@ -35,20 +35,15 @@ import numpy as np
 from ..engine import graph, ops
 from ..engine.contraction import (
     axis_index,
-    check_sizes,
     is_int,
-    matmul_subscripts,
     normalize_axes,
-    parse,
-    shapes_text,
     sum_subscripts,
     transpose_subscripts,
 )
-from ..engine.namespaces import ARRAY, GRAPH
-from ..engine.ops import Binary, Call, Linear, Unary, check_domain, unbroadcast
+from ..engine.ops import Call, Linear
 from ..scalar.value import Value
 
-__all__ = ["Tensor", "concatenate", "einsum", "stack"]
+__all__ = ["Tensor"]
 
 _FLOAT = np.float64
 _MIX_HINT = (
@@ -140,100 +135,100 @@ class Tensor:
 
     # --- elementwise arithmetic (the derivative table) ----------------------------------------
     def __add__(self, other: Any) -> Tensor:
-        return _binary(ops.ADD, self, other)
+        return _nodes.binary(ops.ADD, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _binary(ops.ADD, self, other, reflected=True)
+        return _nodes.binary(ops.ADD, self, other, reflected=True)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _binary(ops.SUB, self, other)
+        return _nodes.binary(ops.SUB, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _binary(ops.SUB, self, other, reflected=True)
+        return _nodes.binary(ops.SUB, self, other, reflected=True)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _binary(ops.MUL, self, other)
+        return _nodes.binary(ops.MUL, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _binary(ops.MUL, self, other, reflected=True)
+        return _nodes.binary(ops.MUL, self, other, reflected=True)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _binary(ops.DIV, self, other)
+        return _nodes.binary(ops.DIV, self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _binary(ops.DIV, self, other, reflected=True)
+        return _nodes.binary(ops.DIV, self, other, reflected=True)
 
     def __pow__(self, other: Any) -> Tensor:
         exponent = _lift(other)
-        return NotImplemented if exponent is None else _power(self, exponent)
+        return NotImplemented if exponent is None else _nodes.power(self, exponent)
 
     def __rpow__(self, other: Any) -> Tensor:
         base = _lift(other)
-        return NotImplemented if base is None else _power(base, self)
+        return NotImplemented if base is None else _nodes.power(base, self)
 
     def _power_unchecked(self, b: Any) -> Tensor:
         """``self ** b`` for ``ops.GRAPH.power``: inside a derivative rule ``0 ** -1`` is the honest
         ``inf`` of ``sqrt'(0)``, not the user's mistake that ``x ** n`` refuses."""
-        return _power(self, _lift_strict(b, "power"), checked=False)
+        return _nodes.power(self, _lift_strict(b, "power"), checked=False)
 
     def __neg__(self) -> Tensor:
-        return _unary(ops.NEG, self)
+        return _nodes.unary(ops.NEG, self)
 
     def neg(self) -> Tensor:
         """-x."""
-        return _unary(ops.NEG, self)
+        return _nodes.unary(ops.NEG, self)
 
     def exp(self) -> Tensor:
         """e**x, elementwise."""
-        return _unary(ops.EXP, self)
+        return _nodes.unary(ops.EXP, self)
 
     def log(self) -> Tensor:
         """Natural logarithm; raises ``ValueError`` if any entry is <= 0."""
-        return _unary(ops.LOG, self)
+        return _nodes.unary(ops.LOG, self)
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent, elementwise."""
-        return _unary(ops.TANH, self)
+        return _nodes.unary(ops.TANH, self)
 
     def sigmoid(self) -> Tensor:
         """Logistic function 1 / (1 + e**-x), computed without overflow."""
-        return _unary(ops.SIGMOID, self)
+        return _nodes.unary(ops.SIGMOID, self)
 
     def relu(self) -> Tensor:
         """max(x, 0); its derivative at 0 is taken as 0."""
-        return _unary(ops.RELU, self)
+        return _nodes.unary(ops.RELU, self)
 
     def sin(self) -> Tensor:
         """Sine, elementwise."""
-        return _unary(ops.SIN, self)
+        return _nodes.unary(ops.SIN, self)
 
     def cos(self) -> Tensor:
         """Cosine, elementwise."""
-        return _unary(ops.COS, self)
+        return _nodes.unary(ops.COS, self)
 
     def sqrt(self) -> Tensor:
         """Square root; raises ``ValueError`` if any entry is < 0."""
-        return _unary(ops.SQRT, self)
+        return _nodes.unary(ops.SQRT, self)
 
     def abs(self) -> Tensor:
         """|x|; its derivative at 0 is taken as 0."""
-        return _unary(ops.ABS, self)
+        return _nodes.unary(ops.ABS, self)
 
     def __abs__(self) -> Tensor:
-        return _unary(ops.ABS, self)
+        return _nodes.unary(ops.ABS, self)
 
     def softplus(self) -> Tensor:
         """log(1 + e**x), computed without overflow; its derivative is sigmoid(x)."""
-        return _unary(ops.SOFTPLUS, self)
+        return _nodes.unary(ops.SOFTPLUS, self)
 
     # --- contractions: @, sum, mean, transpose ------------------------------------------------
     def __matmul__(self, other: Any) -> Tensor:
         right = _lift(other)
-        return NotImplemented if right is None else _matmul(self, right)
+        return NotImplemented if right is None else _nodes.matmul(self, right)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         left = _lift(other)
-        return NotImplemented if left is None else _matmul(left, self)
+        return NotImplemented if left is None else _nodes.matmul(left, self)
 
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
         """Sum over ``axis`` (all axes by default), as numpy; a contraction such as ``'ij->j'``.
@@ -242,7 +237,7 @@ class Tensor:
         contraction rule of the table's ``EINSUM`` entry for letters that only the operand carries.
         """
         axes = normalize_axes(axis, self.ndim, "sum")
-        out = _contraction(sum_subscripts(self.ndim, axes), (self,), "sum", checked=True)
+        out = _nodes.contraction(sum_subscripts(self.ndim, axes), (self,), "sum", checked=True)
         if keepdims:
             out = out.reshape(tuple(1 if k in axes else n for k, n in enumerate(self.shape)))
         return out
@@ -262,12 +257,12 @@ class Tensor:
         if sorted(perm) != list(range(self.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes "
                              f"of shape {self.shape}")
-        return _contraction(transpose_subscripts(perm), (self,), "transpose", checked=True)
+        return _nodes.contraction(transpose_subscripts(perm), (self,), "transpose", checked=True)
 
     @staticmethod
     def einsum(subscripts: str, *operands: Any) -> Tensor:
-        """The general contraction; see :func:`autograd_core.tensor.tensor.einsum`."""
-        return einsum(subscripts, *operands)
+        """The general contraction; see :func:`autograd_core.tensor.nodes.einsum`."""
+        return _nodes.einsum(subscripts, *operands)
 
     # --- structure: reshape and indexing ------------------------------------------------------
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
@@ -286,7 +281,7 @@ class Tensor:
         The gradient goes back to the selected entries; entries selected twice by a fancy index
         receive both contributions (``np.add.at``).
         """
-        index = _plain_index(index)
+        index = _nodes.plain_index(index)
         try:
             data = ops.INDEX.forward(index, self.data)
         except IndexError as err:
@@ -361,20 +356,7 @@ class Tensor:
         return self._terms(self.grad, False)
 
     def _terms(self, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
-        if self._op is None or g is None:
-            return []
-        if create_graph:
-            g = g if isinstance(g, Tensor) else Tensor._constant(_as_gradient(g, self.shape))
-        elif type(g) is not np.ndarray:  # a numpy scalar from 0-d arithmetic, a float seed, a Tensor
-            g = _as_gradient(g.data if isinstance(g, Tensor) else g, self.shape)
-        with np.errstate(all="ignore"):  # inf / nan results are defined; they propagate
-            if isinstance(self._op, Call):
-                terms = _linear_terms(self, g, create_graph)
-            else:
-                terms = _elementwise_terms(self, g, create_graph)
-        if not create_graph:
-            terms = [(k, p, local, _owned(c, g) if p._op is None else c) for k, p, local, c in terms]
-        return terms
+        return _nodes.terms(self, g, create_graph)
 
     @staticmethod
     def _apply(entry: Linear, params: Any, operands: Sequence[Any]) -> Tensor:
@@ -435,11 +417,6 @@ def _node(data: Any, op: Any, parents: tuple[Tensor, ...]) -> Tensor:
     return out
 
 
-def _as_gradient(g: Any, shape: tuple[int, ...]) -> np.ndarray:
-    g = np.asarray(g, dtype=_FLOAT)
-    return g if g.shape == shape else np.broadcast_to(g, shape)
-
-
 def _to_array(data: Any) -> np.ndarray:
     """A fresh float64 array from user data; ``TypeError`` for what is not real numbers."""
     if isinstance(data, Tensor):
@@ -491,182 +468,5 @@ def _lift_strict(x: Any, where: str) -> Tensor:
     return out
 
 
-# --- elementwise operations ---------------------------------------------------------------------
-def _unary(op: Unary, x: Tensor) -> Tensor:
-    check_domain(op, x.data)
-    with np.errstate(all="ignore"):
-        return _node(op.forward(ARRAY, x.data), op, (x,))
-
-
-def _binary(op: Binary, tensor: Tensor, other: Any, reflected: bool = False) -> Tensor:
-    other = _lift(other)
-    if other is None:
-        return NotImplemented
-    a, b = (other, tensor) if reflected else (tensor, other)
-    return _apply2(op, a, b, b.data)
-
-
-def _apply2(op: Binary, a: Tensor, b: Tensor, b_value: Any, checked: bool = True) -> Tensor:
-    try:
-        with np.errstate(all="ignore"):
-            data = op.forward(ARRAY, a.data, b_value)
-    except ValueError:
-        raise ValueError(f"{op.name} ({op.symbol}): shapes {a.shape} and {b.shape} cannot be broadcast together "
-                         "(numpy broadcasting aligns trailing axes; each pair must be equal or 1)") from None
-    if checked:
-        check_domain(op, a.data, b_value)
-    return _node(data, op, (a, b))
-
-
-def _power(base: Tensor, exponent: Tensor, checked: bool = True) -> Tensor:
-    """``base ** exponent``: the table's POW if the exponent needs a gradient, else POW_CONST.
-
-    POW's derivative in the exponent is ``x**y · ln x``, so (as for ``Value``) it needs a positive
-    base; a constant exponent only needs ``x**n`` to be real and finite.
-    """
-    if exponent.requires_grad:
-        return _apply2(ops.POW, base, exponent, exponent.data, checked)
-    n = exponent.data
-    n_value: Any = float(n) if n.ndim == 0 else n  # the table's rule n·x**(n-1) wants a number
-    # A non-negative integer exponent (x ** 2, the common case) is in the domain everywhere: skip the scan.
-    if n.ndim == 0 and n_value >= 0 and n_value.is_integer():
-        checked = False
-    return _apply2(ops.POW_CONST, base, exponent, n_value, checked)
-
-
-def _elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
-    """VJP of an elementwise op: ``unbroadcast(g · local)`` per operand, ``local`` from the derivative table."""
-    op = node._op
-    if create_graph:
-        xp, values, out = GRAPH, node._parents, node
-    else:
-        xp, values, out = ARRAY, [p.data for p in node._parents], node.data
-    if isinstance(op, Unary):
-        (a,) = node._parents
-        local = op.derivative(xp, values[0], out)
-        return [(0, a, local, unbroadcast(xp, _times(g, local), a.shape))]
-    a, b = node._parents
-    x, y = values
-    if op is ops.POW_CONST:  # the exponent enters the rule as a number (or constant array), never a node
-        y = float(b.data) if b.data.ndim == 0 else b.data
-    terms = []
-    if a.requires_grad:
-        local = op.d_a(xp, x, y, out)
-        terms.append((0, a, local, unbroadcast(xp, _times(g, local), a.shape)))
-    if b.requires_grad:
-        local = op.d_b(xp, x, y, out)
-        terms.append((1, b, local, unbroadcast(xp, _times(g, local), b.shape)))
-    return terms
-
-
-def _linear_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
-    """VJP of a linear entry (contraction, reshape, index ...): the table's reverse rule per operand."""
-    call, parents = node._op, node._parents
-    xp, operands = (GRAPH, parents) if create_graph else (ARRAY, [p.data for p in parents])
-    return [(i, p, None, call.entry.vjp(xp, call.params, g, i, operands))
-            for i, p in enumerate(parents) if p.requires_grad]
-
-
-def _times(g: Any, local: Any) -> Any:
-    if type(local) is float:  # the table's constant locals: skip multiplying by ±1
-        if local == 1.0:
-            return g
-        if local == -1.0:
-            return -g
-    return g * local
-
-
-def _owned(c: Any, g: Any) -> np.ndarray:
-    """A leaf's gradient must be its own array: users update ``grad`` in place (``p.grad *= 0``)."""
-    if not isinstance(c, np.ndarray):
-        return np.asarray(c, dtype=_FLOAT)
-    if c is g or c.base is not None or not c.flags.writeable:
-        return c.copy()
-    return c
-
-
-# --- contractions: einsum, @, sum, transpose ------------------------------------------------------
-def einsum(subscripts: str, *operands: Any) -> Tensor:
-    """Einstein summation with reverse mode, as ``np.einsum``: ``einsum('ij,jk->ik', A, B)`` is ``A @ B``.
-
-    ``out[o] = Σ Π_i operand_i[s_i]``, summed over the letters not in the output. Supports
-    ``...`` (broadcast axes), repeated letters in one operand (diagonals: ``'ii->i'``, trace
-    ``'ii->'``), the implicit output form without ``->``, any number of operands, and size-1
-    axes broadcasting against longer ones. Operands may be Tensors, numeric arrays or numbers.
-
-    The gradient rule is written once for all subscripts (the table's ``EINSUM`` entry); matrix products,
-    sums and transposes are special cases and have no rule of their own.
-    """
-    if not isinstance(subscripts, str):
-        raise TypeError(f"einsum: subscripts must be a string like 'ij,jk->ik', got {type(subscripts).__name__}")
-    tensors = tuple(_lift_strict(x, "einsum") for x in operands)
-    return _contraction(subscripts, tensors, "")
-
-
-def _contraction(subscripts: str, tensors: tuple[Tensor, ...], symbol: str, checked: bool = False) -> Tensor:
-    """The contraction node; ``checked`` when the caller has validated the shapes (``@``, ``sum``)."""
-    shapes = tuple(t.shape for t in tensors)
-    plan = parse(subscripts.replace(" ", ""), tuple(len(s) for s in shapes))
-    if not checked:
-        check_sizes(plan, shapes, subscripts)
-    try:
-        data = ops.EINSUM.forward(plan, *(t.data for t in tensors))
-    except ValueError as err:  # check_sizes should have caught it; keep numpy's reason if not
-        raise ValueError(f"einsum('{subscripts}'): operands of shapes {shapes_text(shapes)}: {err}") from None
-    return _node(data, Call(ops.EINSUM, plan, symbol or f"einsum({subscripts})"), tensors)
-
-
-def _matmul(a: Tensor, b: Tensor) -> Tensor:
-    """``a @ b`` with numpy's rules (1-D promotion, broadcast batch axes), as the contraction over ``j``."""
-    if a.ndim == 0 or b.ndim == 0:
-        raise ValueError(f"matmul (@): needs operands with at least one axis, got shapes {a.shape} and {b.shape} "
-                         "(use * to scale by a scalar)")
-    k_left = a.shape[-1]
-    k_right = b.shape[0] if b.ndim == 1 else b.shape[-2]
-    if k_left != k_right:
-        right_axis = "its only axis" if b.ndim == 1 else "its second-to-last axis"
-        raise ValueError(f"matmul (@): shapes {a.shape} and {b.shape} do not align: the left operand's last axis "
-                         f"has {k_left} entries, the right operand's {right_axis} has {k_right}")
-    if a.ndim > 2 and b.ndim > 2:
-        try:
-            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-        except ValueError:
-            raise ValueError(f"matmul (@): shapes {a.shape} and {b.shape}: the batch axes {a.shape[:-2]} and "
-                             f"{b.shape[:-2]} cannot be broadcast together") from None
-    return _contraction(matmul_subscripts(a.ndim > 1, b.ndim > 1), (a, b), "@", checked=True)
-
-
-def _plain_index(index: Any) -> Any:
-    """Tensors used as indices become their (integer) arrays; Values are refused."""
-    if isinstance(index, tuple):
-        return tuple(_plain_index(i) for i in index)
-    if isinstance(index, Tensor):
-        data = index.data
-        return data.astype(np.intp) if np.all(data == np.round(data)) else data
-    return index
-
-
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join equally shaped Tensors along a new axis, as ``np.stack``."""
-    parts = tuple(_lift_strict(t, "stack") for t in tensors)
-    try:
-        data = ops.STACK.forward(axis, *(t.data for t in parts))
-    except ValueError as err:
-        shapes = shapes_text(tuple(t.shape for t in parts))
-        raise ValueError(f"stack: shapes {shapes} along axis {axis}: {err}") from None
-    return _node(data, Call(ops.STACK, axis_index(axis, data.ndim, "stack"), "stack"), parts)
-
-
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join Tensors along an existing axis, as ``np.concatenate``."""
-    parts = tuple(_lift_strict(t, "concatenate") for t in tensors)
-    try:
-        data = ops.CONCATENATE.forward((axis, None), *(t.data for t in parts))
-    except ValueError as err:
-        raise ValueError(f"concatenate: shapes {shapes_text(tuple(t.shape for t in parts))} along axis {axis}: "
-                         f"{err}") from None
-    ax = axis_index(axis, data.ndim, "concatenate")
-    offsets = np.cumsum([0, *(t.shape[ax] for t in parts)]).tolist()
-    return _node(data, Call(ops.CONCATENATE, (ax, tuple(offsets)), "concatenate"), parts)
-
-
+# The operations build Tensor nodes, so their module needs this class first: imported last.
+from . import nodes as _nodes  # noqa: E402

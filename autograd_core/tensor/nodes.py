@@ -1,0 +1,230 @@
+"""How ``Tensor`` nodes are made from the derivative table, and how they pass gradients back.
+
+Forward: each operation checks its entry's domain, evaluates the entry's ``forward`` on the
+operands' arrays and records a node (:func:`unary`, :func:`binary`, :func:`power`,
+:func:`contraction`, :func:`matmul`, :func:`einsum`, :func:`stack`, :func:`concatenate`).
+
+Backward (:func:`terms`): an elementwise node passes ``unbroadcast(g · local)`` to each operand, the
+local derivative read from its entry; a linear node (contraction, reshape, index ...) applies its
+entry's reverse rule. Either way the rule is the table's; this module only evaluates it on arrays
+(``ARRAY``) or, for ``create_graph=True``, on Tensor nodes (``GRAPH``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..engine import ops
+from ..engine.contraction import axis_index, check_sizes, matmul_subscripts, parse, shapes_text
+from ..engine.namespaces import ARRAY, GRAPH
+from ..engine.ops import Binary, Call, Unary, check_domain, unbroadcast
+from .tensor import _FLOAT, Tensor, _lift, _lift_strict, _node
+
+__all__ = ["concatenate", "einsum", "stack"]
+
+
+def terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
+    """``(position, parent, local, contribution)`` for each operand of ``node`` that requires grad."""
+    if node._op is None or g is None:
+        return []
+    if create_graph:
+        g = g if isinstance(g, Tensor) else Tensor._constant(as_gradient(g, node.shape))
+    elif type(g) is not np.ndarray:  # a numpy scalar from 0-d arithmetic, a float seed, a Tensor
+        g = as_gradient(g.data if isinstance(g, Tensor) else g, node.shape)
+    with np.errstate(all="ignore"):  # inf / nan results are defined; they propagate
+        if isinstance(node._op, Call):
+            found = linear_terms(node, g, create_graph)
+        else:
+            found = elementwise_terms(node, g, create_graph)
+    if not create_graph:
+        found = [(k, p, local, owned(c, g) if p._op is None else c) for k, p, local, c in found]
+    return found
+
+
+def as_gradient(g: Any, shape: tuple[int, ...]) -> np.ndarray:
+    g = np.asarray(g, dtype=_FLOAT)
+    return g if g.shape == shape else np.broadcast_to(g, shape)
+
+
+# --- elementwise operations ---------------------------------------------------------------------
+def unary(op: Unary, x: Tensor) -> Tensor:
+    check_domain(op, x.data)
+    with np.errstate(all="ignore"):
+        return _node(op.forward(ARRAY, x.data), op, (x,))
+
+
+def binary(op: Binary, tensor: Tensor, other: Any, reflected: bool = False) -> Tensor:
+    other = _lift(other)
+    if other is None:
+        return NotImplemented
+    a, b = (other, tensor) if reflected else (tensor, other)
+    return apply2(op, a, b, b.data)
+
+
+def apply2(op: Binary, a: Tensor, b: Tensor, b_value: Any, checked: bool = True) -> Tensor:
+    try:
+        with np.errstate(all="ignore"):
+            data = op.forward(ARRAY, a.data, b_value)
+    except ValueError:
+        raise ValueError(f"{op.name} ({op.symbol}): shapes {a.shape} and {b.shape} cannot be broadcast together "
+                         "(numpy broadcasting aligns trailing axes; each pair must be equal or 1)") from None
+    if checked:
+        check_domain(op, a.data, b_value)
+    return _node(data, op, (a, b))
+
+
+def power(base: Tensor, exponent: Tensor, checked: bool = True) -> Tensor:
+    """``base ** exponent``: the table's POW if the exponent needs a gradient, else POW_CONST.
+
+    POW's derivative in the exponent is ``x**y · ln x``, so (as for ``Value``) it needs a positive
+    base; a constant exponent only needs ``x**n`` to be real and finite.
+    """
+    if exponent.requires_grad:
+        return apply2(ops.POW, base, exponent, exponent.data, checked)
+    n = exponent.data
+    n_value: Any = float(n) if n.ndim == 0 else n  # the table's rule n·x**(n-1) wants a number
+    # A non-negative integer exponent (x ** 2, the common case) is in the domain everywhere: skip the scan.
+    if n.ndim == 0 and n_value >= 0 and n_value.is_integer():
+        checked = False
+    return apply2(ops.POW_CONST, base, exponent, n_value, checked)
+
+
+def elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
+    """VJP of an elementwise op: ``unbroadcast(g · local)`` per operand, ``local`` from the derivative table."""
+    op = node._op
+    if create_graph:
+        xp, values, out = GRAPH, node._parents, node
+    else:
+        xp, values, out = ARRAY, [p.data for p in node._parents], node.data
+    if isinstance(op, Unary):
+        (a,) = node._parents
+        local = op.derivative(xp, values[0], out)
+        return [(0, a, local, unbroadcast(xp, times(g, local), a.shape))]
+    a, b = node._parents
+    x, y = values
+    if op is ops.POW_CONST:  # the exponent enters the rule as a number (or constant array), never a node
+        y = float(b.data) if b.data.ndim == 0 else b.data
+    terms = []
+    if a.requires_grad:
+        local = op.d_a(xp, x, y, out)
+        terms.append((0, a, local, unbroadcast(xp, times(g, local), a.shape)))
+    if b.requires_grad:
+        local = op.d_b(xp, x, y, out)
+        terms.append((1, b, local, unbroadcast(xp, times(g, local), b.shape)))
+    return terms
+
+
+def linear_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
+    """VJP of a linear entry (contraction, reshape, index ...): the table's reverse rule per operand."""
+    call, parents = node._op, node._parents
+    xp, operands = (GRAPH, parents) if create_graph else (ARRAY, [p.data for p in parents])
+    return [(i, p, None, call.entry.vjp(xp, call.params, g, i, operands))
+            for i, p in enumerate(parents) if p.requires_grad]
+
+
+def times(g: Any, local: Any) -> Any:
+    if type(local) is float:  # the table's constant locals: skip multiplying by ±1
+        if local == 1.0:
+            return g
+        if local == -1.0:
+            return -g
+    return g * local
+
+
+def owned(c: Any, g: Any) -> np.ndarray:
+    """A leaf's gradient must be its own array: users update ``grad`` in place (``p.grad *= 0``)."""
+    if not isinstance(c, np.ndarray):
+        return np.asarray(c, dtype=_FLOAT)
+    if c is g or c.base is not None or not c.flags.writeable:
+        return c.copy()
+    return c
+
+
+# --- contractions: einsum, @, sum, transpose ------------------------------------------------------
+def einsum(subscripts: str, *operands: Any) -> Tensor:
+    """Einstein summation with reverse mode, as ``np.einsum``: ``einsum('ij,jk->ik', A, B)`` is ``A @ B``.
+
+    ``out[o] = Σ Π_i operand_i[s_i]``, summed over the letters not in the output. Supports
+    ``...`` (broadcast axes), repeated letters in one operand (diagonals: ``'ii->i'``, trace
+    ``'ii->'``), the implicit output form without ``->``, any number of operands, and size-1
+    axes broadcasting against longer ones. Operands may be Tensors, numeric arrays or numbers.
+
+    The gradient rule is written once for all subscripts (the table's ``EINSUM`` entry); matrix products,
+    sums and transposes are special cases and have no rule of their own.
+    """
+    if not isinstance(subscripts, str):
+        raise TypeError(f"einsum: subscripts must be a string like 'ij,jk->ik', got {type(subscripts).__name__}")
+    tensors = tuple(_lift_strict(x, "einsum") for x in operands)
+    return contraction(subscripts, tensors, "")
+
+
+def contraction(subscripts: str, tensors: tuple[Tensor, ...], symbol: str, checked: bool = False) -> Tensor:
+    """The contraction node; ``checked`` when the caller has validated the shapes (``@``, ``sum``)."""
+    shapes = tuple(t.shape for t in tensors)
+    plan = parse(subscripts.replace(" ", ""), tuple(len(s) for s in shapes))
+    if not checked:
+        check_sizes(plan, shapes, subscripts)
+    try:
+        data = ops.EINSUM.forward(plan, *(t.data for t in tensors))
+    except ValueError as err:  # check_sizes should have caught it; keep numpy's reason if not
+        raise ValueError(f"einsum('{subscripts}'): operands of shapes {shapes_text(shapes)}: {err}") from None
+    return _node(data, Call(ops.EINSUM, plan, symbol or f"einsum({subscripts})"), tensors)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """``a @ b`` with numpy's rules (1-D promotion, broadcast batch axes), as the contraction over ``j``."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul (@): needs operands with at least one axis, got shapes {a.shape} and {b.shape} "
+                         "(use * to scale by a scalar)")
+    k_left = a.shape[-1]
+    k_right = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_left != k_right:
+        right_axis = "its only axis" if b.ndim == 1 else "its second-to-last axis"
+        raise ValueError(f"matmul (@): shapes {a.shape} and {b.shape} do not align: the left operand's last axis "
+                         f"has {k_left} entries, the right operand's {right_axis} has {k_right}")
+    if a.ndim > 2 and b.ndim > 2:
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(f"matmul (@): shapes {a.shape} and {b.shape}: the batch axes {a.shape[:-2]} and "
+                             f"{b.shape[:-2]} cannot be broadcast together") from None
+    return contraction(matmul_subscripts(a.ndim > 1, b.ndim > 1), (a, b), "@", checked=True)
+
+
+def plain_index(index: Any) -> Any:
+    """Tensors used as indices become their (integer) arrays; Values are refused."""
+    if isinstance(index, tuple):
+        return tuple(plain_index(i) for i in index)
+    if isinstance(index, Tensor):
+        data = index.data
+        return data.astype(np.intp) if np.all(data == np.round(data)) else data
+    return index
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join equally shaped Tensors along a new axis, as ``np.stack``."""
+    parts = tuple(_lift_strict(t, "stack") for t in tensors)
+    try:
+        data = ops.STACK.forward(axis, *(t.data for t in parts))
+    except ValueError as err:
+        shapes = shapes_text(tuple(t.shape for t in parts))
+        raise ValueError(f"stack: shapes {shapes} along axis {axis}: {err}") from None
+    return _node(data, Call(ops.STACK, axis_index(axis, data.ndim, "stack"), "stack"), parts)
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    """Join Tensors along an existing axis, as ``np.concatenate``."""
+    parts = tuple(_lift_strict(t, "concatenate") for t in tensors)
+    try:
+        data = ops.CONCATENATE.forward((axis, None), *(t.data for t in parts))
+    except ValueError as err:
+        raise ValueError(f"concatenate: shapes {shapes_text(tuple(t.shape for t in parts))} along axis {axis}: "
+                         f"{err}") from None
+    ax = axis_index(axis, data.ndim, "concatenate")
+    offsets = np.cumsum([0, *(t.shape[ax] for t in parts)]).tolist()
+    return _node(data, Call(ops.CONCATENATE, (ax, tuple(offsets)), "concatenate"), parts)
+
+
