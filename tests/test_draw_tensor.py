@@ -67,3 +67,17 @@ def test_tensor_graph_groups_too(max_nodes):
     L, *_ = layer()
     drawing = draw(L, max_nodes=max_nodes)
     assert drawing.info["grouped"] and drawing.info["shown"] <= max_nodes
+
+
+def test_explain_names_the_true_operand_position_when_a_constant_comes_first():
+    # X @ W with a constant X: W is the second operand of @, although it is the only one that needs a
+    # gradient (the engine computes no term for X).
+    X = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), label="X")
+    W = Tensor(np.array([[0.5], [-1.0]]), requires_grad=True, label="W")
+    Z = X @ W
+    L = Z.sum()
+    L.backward()
+    (term,) = explain(L, W).terms
+    assert term.child is Z and term.position == 1
+    assert Z.parents[term.position] is W
+    np.testing.assert_allclose(term.contribution, X.data.T @ np.ones((2, 1)))
