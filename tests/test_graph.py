@@ -175,3 +175,16 @@ def test_functional_transforms_record_inside_no_grad():
 
     with no_grad():
         assert grad(lambda v: v * v * v)(2.0) == pytest.approx(12.0)
+
+
+def test_both_engines_follow_the_node_protocol():
+    import numpy as np
+
+    from autograd_core import Tensor
+    from autograd_core.engine.node import Node
+
+    x = Value(2.0)
+    t = Tensor(np.ones(2), requires_grad=True)
+    for node in (x, x * x, t, (t * t).sum()):
+        assert isinstance(node, Node)
+    assert not isinstance(2.0, Node) and not isinstance(np.ones(2), Node)

@@ -1,16 +1,7 @@
 """What both engines share: the topological order and the backward sweep, written once.
 
-A node is anything with
-
-* ``parents`` -- a tuple of the nodes it was computed from, in argument order;
-* ``grad`` -- the accumulated ∂root/∂node;
-* ``_is_leaf`` -- True for inputs (nodes no operation produced);
-* ``_zero_grad()`` / ``_accumulate(g)`` -- reset ``grad`` / add ``g`` into it;
-* ``_propagate()`` -- adds ``self.grad · ∂self/∂parent`` into every parent's ``grad``;
-* ``_vjp(g, create_graph)`` -- the list of ``(parent, g · ∂self/∂parent)``, as graph nodes when
-  ``create_graph`` (the table's rules evaluated on nodes, :data:`autograd_core.engine.ops.GRAPH`);
-* ``_contributions()`` -- the same terms as ``(position, parent, local, contribution)``, where
-  ``position`` is the operand's place in ``parents``, for :func:`backward_steps` and the drawings.
+A node is anything that follows the protocol :class:`autograd_core.engine.node.Node` (``parents``,
+``grad``, and how it passes ``g · ∂self/∂parent`` on); ``Value`` and ``Tensor`` both do.
 
 The sweep is the chain rule of Eq. 4, ``∂L/∂x_k = Σ_i ∂L/∂y_i · ∂y_i/∂x_k``, applied node by node
 in reverse topological order: when a node is visited, every path from it to the root has already
@@ -24,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, NamedTuple
+
+from .node import Node
 
 
 class _Recording:
@@ -75,7 +68,7 @@ def is_grad_enabled() -> bool:
 _FINISH = object()  # stack marker: "the node below me has all its parents emitted"
 
 
-def topological_order(root: Any) -> list[Any]:
+def topological_order(root: Node) -> list[Node]:
     """Every node reachable from ``root``, each after all of its parents (root last).
 
     Iterative depth-first search with an explicit stack, so depth is limited by memory, not by
@@ -105,7 +98,7 @@ def topological_order(root: Any) -> list[Any]:
     return order
 
 
-def _start_pass(root: Any, seed: Any) -> list[Any]:
+def _start_pass(root: Node, seed: Any) -> list[Node]:
     """The topological order, with intermediate grads reset and ``seed`` added into ``root.grad``."""
     order = topological_order(root)
     for node in order:
@@ -115,7 +108,7 @@ def _start_pass(root: Any, seed: Any) -> list[Any]:
     return order
 
 
-def backward(root: Any, seed: Any, create_graph: bool = False) -> list[Any]:
+def backward(root: Node, seed: Any, create_graph: bool = False) -> list[Node]:
     """Run reverse mode from ``root`` with ``∂root/∂root = seed``; return the order used.
 
     Leaf gradients *accumulate* across calls (as in PyTorch), so call ``zero_grad`` between
@@ -137,7 +130,7 @@ def backward(root: Any, seed: Any, create_graph: bool = False) -> list[Any]:
     return order
 
 
-def gradients(root: Any, inputs: Sequence[Any], seed: Any = 1.0, create_graph: bool = False) -> list[Any]:
+def gradients(root: Node, inputs: Sequence[Node], seed: Any = 1.0, create_graph: bool = False) -> list[Any]:
     """``∂root/∂input`` for each input, without touching any ``grad`` (cf. ``torch.autograd.grad``).
 
     The sweep is the same as :func:`backward`'s, with the running gradients kept in a dict.
@@ -156,7 +149,7 @@ def gradients(root: Any, inputs: Sequence[Any], seed: Any = 1.0, create_graph: b
     return [grads.get(x, 0.0) for x in inputs]
 
 
-def zero_grad(root: Any) -> None:
+def zero_grad(root: Node) -> None:
     """Reset the gradient of every node in the graph below (and including) ``root``."""
     for node in topological_order(root):
         node._zero_grad()
@@ -177,7 +170,7 @@ class Step(NamedTuple):
     contribution: Any
 
 
-def backward_steps(root: Any, seed: Any = 1.0) -> Iterator[Step]:
+def backward_steps(root: Node, seed: Any = 1.0) -> Iterator[Step]:
     """Run :func:`backward` from ``root`` and yield each gradient transfer in the engine's order.
 
     The gradients are updated exactly as ``root.backward()`` would update them; each step is
