@@ -1,4 +1,4 @@
-"""Forward + plain ``backward()`` of a 200,000-operation chain of ``Value`` s (issue 5, item 2).
+"""Forward + plain ``backward()`` of a 200,000-operation chain of ``Value`` s.
 
 Plain ``backward()`` must not slow down when higher-order derivatives and the functional API are
 added. Run before and after a change and compare the medians::

@@ -22,14 +22,14 @@ Design choices, each for a measured reason (see ``benchmarks/``):
 from __future__ import annotations
 
 import numbers
-from typing import Any, Union
+from typing import Any
 
 from ..engine import graph, ops
 from ..engine.graph import RECORDING as _RECORDING
 from ..engine.namespaces import GRAPH, SCALAR
 from ..engine.ops import Binary, Unary, domain_error
 
-Number = Union[int, float]  # noqa: UP007 (a runtime alias; `|` needs 3.10 at import)
+Number = int | float
 
 
 def _check_number(data: Any) -> float:
