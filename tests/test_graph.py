@@ -188,3 +188,68 @@ def test_both_engines_follow_the_node_protocol():
     for node in (x, x * x, t, (t * t).sum()):
         assert isinstance(node, Node)
     assert not isinstance(2.0, Node) and not isinstance(np.ones(2), Node)
+
+
+def test_grad_mode_is_per_thread():
+    # Thread A enters no_grad, B enters, A exits, B exits: neither changes the other's mode nor the
+    # main thread's (a process-wide flag ended False here, and x.grad was silently 0).
+    import threading
+
+    from autograd_core import is_grad_enabled, no_grad
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def thread_a():
+        with no_grad():
+            a_in.set()
+            b_in.wait(5)
+            seen["a inside"] = is_grad_enabled()
+        a_out.set()
+
+    def thread_b():
+        a_in.wait(5)
+        with no_grad():
+            b_in.set()
+            a_out.wait(5)
+            seen["b inside after a left"] = is_grad_enabled()
+            seen["b builds a constant"] = (Value(2.0) * Value(3.0)).parents == ()
+        seen["b after"] = is_grad_enabled()
+
+    threads = [threading.Thread(target=thread_a), threading.Thread(target=thread_b)]
+    for th in threads:
+        th.start()
+    a_in.wait(5)
+    seen["main while a is inside"] = is_grad_enabled()
+    for th in threads:
+        th.join(5)
+    assert seen == {"a inside": False, "main while a is inside": True, "b inside after a left": False,
+                    "b builds a constant": True, "b after": True}
+    assert is_grad_enabled()
+    x = Value(3.0)
+    (x * x).backward()
+    assert x.grad == 6.0
+
+
+def test_grad_mode_is_per_asyncio_task():
+    import asyncio
+
+    from autograd_core import is_grad_enabled, no_grad
+
+    async def inside(started, release):
+        with no_grad():
+            started.set()
+            await release.wait()
+            return is_grad_enabled()
+
+    async def outside(started, release):
+        await started.wait()
+        mode = is_grad_enabled()
+        release.set()
+        return mode
+
+    async def main():
+        started, release = asyncio.Event(), asyncio.Event()
+        return await asyncio.gather(inside(started, release), outside(started, release))
+
+    assert asyncio.run(main()) == [False, True]

@@ -14,18 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from .node import Node
 
-
-class _Recording:
-    """Whether operations record graph nodes. A mutable flag object, so engines read one attribute."""
-
-    enabled = True
-
-
-RECORDING = _Recording()
+# Grad mode lives in a context variable: each thread, and each asyncio task, has its own (as in
+# PyTorch), so one thread leaving no_grad() cannot switch recording off or on for another.
+_GRAD_ENABLED: ContextVar[bool] = ContextVar("autograd_core_grad_enabled", default=True)
+recording = _GRAD_ENABLED.get  # what the engines call before recording a node: True outside no_grad()
 
 
 @contextmanager
@@ -35,14 +32,14 @@ def no_grad() -> Iterator[None]:
     For evaluation and inference (accuracy on a test set, a decision boundary over a grid): no
     memory is spent on nodes nobody will differentiate. Results are constants -- a ``Value`` leaf,
     a ``Tensor`` with ``requires_grad=False`` -- exactly as ``torch.no_grad()`` behaves.
-    Nests, and restores the previous state on exit even after an exception.
+    Nests, restores the previous state on exit even after an exception, and applies to the
+    current thread (and asyncio task) only.
     """
-    previous = RECORDING.enabled
-    RECORDING.enabled = False
+    token = _GRAD_ENABLED.set(False)
     try:
         yield
     finally:
-        RECORDING.enabled = previous
+        _GRAD_ENABLED.reset(token)
 
 
 @contextmanager
@@ -52,17 +49,16 @@ def enable_grad() -> Iterator[None]:
     The functional transforms (``grad``, ``jacobian`` ...) run ``f`` under it: asking for a
     derivative is an explicit request to record, whatever the surrounding context says.
     """
-    previous = RECORDING.enabled
-    RECORDING.enabled = True
+    token = _GRAD_ENABLED.set(True)
     try:
         yield
     finally:
-        RECORDING.enabled = previous
+        _GRAD_ENABLED.reset(token)
 
 
 def is_grad_enabled() -> bool:
-    """False inside :func:`no_grad`, True otherwise."""
-    return RECORDING.enabled
+    """False inside :func:`no_grad` (in this thread or asyncio task), True otherwise."""
+    return _GRAD_ENABLED.get()
 
 
 _FINISH = object()  # stack marker: "the node below me has all its parents emitted"

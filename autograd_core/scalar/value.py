@@ -25,7 +25,7 @@ import numbers
 from typing import Any
 
 from ..engine import graph, ops
-from ..engine.graph import RECORDING as _RECORDING
+from ..engine.graph import recording as _recording
 from ..engine.namespaces import GRAPH, SCALAR
 from ..engine.ops import Binary, Unary, domain_error
 
@@ -91,7 +91,7 @@ class Value:
         out.data = data
         out.grad = 0.0
         out.label = ""
-        if _RECORDING.enabled:
+        if _recording():
             out._op, out._a, out._b = op, a, b
         else:  # inside no_grad(): a constant leaf
             out._op = out._a = out._b = None

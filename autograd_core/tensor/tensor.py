@@ -408,7 +408,7 @@ def _node(data: Any, op: Any, parents: tuple[Tensor, ...]) -> Tensor:
     if type(data) is not np.ndarray:
         data = np.asarray(data, dtype=_FLOAT)
     out = Tensor._constant(data)
-    if not graph.RECORDING.enabled:  # inside no_grad(): a constant
+    if not graph.recording():  # inside no_grad(): a constant
         return out
     for p in parents:
         if p.requires_grad:
