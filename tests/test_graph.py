@@ -112,7 +112,7 @@ def test_constant_power_rule_at_zero_base_is_exact(engine):
     assert float(gradients(x**0, [x])[0]) == 0.0
     x = leaf()
     (d1,) = gradients(x**0, [x], create_graph=True)
-    assert float(d1.data) == 0.0
+    assert float(getattr(d1, "data", d1)) == 0.0  # the x**0 mask's off branch: constant 0 (Value: no node)
     x = leaf()
     (d1,) = gradients(x**1, [x], create_graph=True)
     (d2,) = gradients(d1, [x])

@@ -124,7 +124,7 @@ class Dual:
         _check(op, x)
         xp = _namespace(x)
         out = op.forward(xp, x)
-        return Dual(out, op.derivative(xp, x, out) * self.tangent)
+        return Dual(out, ops.chain(xp, op, self.tangent, op.derivative(xp, x, out), (_innermost(x),)))
 
     # --- binary arithmetic (a Dual and a constant, or two Duals) ------------------------------
     def __add__(self, other: Any) -> Any:
@@ -337,11 +337,12 @@ def _binary(op: Binary, a: Any, b: Any) -> Any:
     _check(op, pa, pb)
     xp = _namespace(pa, pb)
     out = op.forward(xp, pa, pb)
+    data = (_innermost(pa), _innermost(pb))  # which branch a piecewise rule is on
     tangent: Any = 0.0
     if a_dual:
-        tangent = op.d_a(xp, pa, pb, out) * a.tangent
+        tangent = ops.chain(xp, op, a.tangent, op.d_a(xp, pa, pb, out), data)
     if b_dual:
-        term = op.d_b(xp, pa, pb, out) * b.tangent
+        term = ops.chain(xp, op, b.tangent, op.d_b(xp, pa, pb, out), data)
         tangent = term if not a_dual else tangent + term
     return Dual(out, tangent)
 

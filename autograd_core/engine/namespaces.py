@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .ops import MASK
+
 
 # --- the float namespace --------------------------------------------------------------------
 class _Scalar:
@@ -83,7 +85,12 @@ class _Scalar:
 
     @staticmethod
     def relu(x: float) -> float:
-        return x if x > 0 else 0.0
+        return x if x > 0 or x != x else 0.0  # NaN stays NaN
+
+    @staticmethod
+    def select(keep: bool, y: float) -> float:
+        """``y`` where the branch is on, exactly 0 where it is off (even when ``y`` is inf or NaN)."""
+        return y if keep else 0.0
 
     @staticmethod
     def step(x: float) -> float:
@@ -131,8 +138,13 @@ class _Array:
 
     @staticmethod
     def relu(x: Any) -> Any:
-        # where(x > 0, x, 0) rather than maximum(x, 0): NaN maps to 0, as SCALAR.relu does.
-        return np.where(x > 0, x, 0.0)
+        """max(x, 0); NaN stays NaN (``np.maximum`` propagates it), as SCALAR.relu does."""
+        return np.maximum(x, 0.0)
+
+    @staticmethod
+    def select(keep: Any, y: Any) -> Any:
+        """``y`` where the branch is on, exactly 0 where it is off (even when ``y`` is inf or NaN)."""
+        return np.where(keep, y, 0.0)
 
     @staticmethod
     def step(x: Any) -> Any:
@@ -188,6 +200,19 @@ class _Graph:
     @staticmethod
     def sign(x: Any) -> Any:
         return _numbers(x.data).sign(x.data)
+
+    @staticmethod
+    def select(keep: Any, y: Any) -> Any:
+        """The select of a piecewise rule on a graph node: a constant 0 where the branch is off.
+
+        A scalar node (``Value``) gets ``y`` or the number 0 (no node: the off branch is constant); an
+        array node gets the table's ``mask`` entry, linear in ``y``, so derivatives of ``y`` are masked too.
+        """
+        if np.all(keep):
+            return y
+        if not hasattr(y, "_apply"):  # a scalar node (Value): the off branch is the number 0
+            return 0.0
+        return _Graph.apply(MASK, np.asarray(keep), y)
 
     @staticmethod
     def apply(entry: Any, params: Any, *operands: Any) -> Any:

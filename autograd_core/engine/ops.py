@@ -23,6 +23,10 @@ There are three kinds of entry.
   shapes are checked where the parameters are built.
 
 Non-differentiable points take one-sided choices, as PyTorch does: ``relu'(0) = 0``, ``abs'(0) = 0``.
+**Piecewise rules select, they do not multiply.** An entry with ``keep`` (relu, abs, ``x ** 0``) says
+where its branch is on; where it is off the engines pass exactly 0 (``select(keep, g · local)``),
+even when the upstream gradient is inf or NaN, where ``g · 0`` would be NaN: ``sqrt(relu(x))`` has
+gradient 0, not NaN, at x < 0.
 
 **Adding a primitive** is one entry here, one sampler line in ``tests/test_rules.py`` and one row in
 ``docs/derivation.md`` (the recipe is in ``docs/architecture.md``).
@@ -47,6 +51,7 @@ class Unary(NamedTuple):
     derivative: Callable[[Any, Any, Any], Any]  # (xp, x, out) -> ∂out/∂x
     invalid: Callable[[Any], Any] | None = None  # x -> True where x is outside the domain
     domain: str = ""  # the domain, as the error message states it
+    keep: Callable[[Any], Any] | None = None  # piecewise rules: x -> True where the branch is on
 
     @property
     def symbol(self) -> str:
@@ -65,6 +70,7 @@ class Binary(NamedTuple):
     domain: str = ""
     names: tuple[str, str] = ("a", "b")  # what the error message calls the operands
     culprit: int = 0  # the operand the error message points at
+    keep: Callable[[Any, Any], Any] | None = None  # piecewise rules: (a, b) -> True where the branch is on
 
 
 class Linear(NamedTuple):
@@ -118,6 +124,7 @@ POW_CONST = Binary(
     invalid=lambda a, n: ((a == 0) & (n < 0)) | ((a < 0) & (n % 1 != 0) & (n - n == 0)),
     domain="x != 0 for a negative n and x >= 0 for a non-integer n (else x ** n is infinite or not real)",
     names=("x", "n"),
+    keep=lambda a, n: n != 0,
 )
 
 # --- unary operations -----------------------------------------------------------------------
@@ -128,12 +135,12 @@ LOG = Unary("log", lambda xp, x: xp.log(x), lambda xp, x, out: 1.0 / x,
             invalid=lambda x: x <= 0, domain="x > 0")
 TANH = Unary("tanh", lambda xp, x: xp.tanh(x), lambda xp, x, out: 1.0 - out * out)
 SIGMOID = Unary("sigmoid", lambda xp, x: xp.sigmoid(x), lambda xp, x, out: out * (1.0 - out))
-RELU = Unary("relu", lambda xp, x: xp.relu(x), lambda xp, x, out: xp.step(x))
+RELU = Unary("relu", lambda xp, x: xp.relu(x), lambda xp, x, out: xp.step(x), keep=lambda x: x > 0)
 SIN = Unary("sin", lambda xp, x: xp.sin(x), lambda xp, x, out: xp.cos(x))
 COS = Unary("cos", lambda xp, x: xp.cos(x), lambda xp, x, out: -xp.sin(x))
 SQRT = Unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, x, out: 0.5 * xp.power(out, -1.0),
              invalid=lambda x: x < 0, domain="x >= 0")
-ABS = Unary("abs", lambda xp, x: xp.abs(x), lambda xp, x, out: xp.sign(x))
+ABS = Unary("abs", lambda xp, x: xp.abs(x), lambda xp, x, out: xp.sign(x), keep=lambda x: x != 0)
 SOFTPLUS = Unary("softplus", lambda xp, x: xp.softplus(x), lambda xp, x, out: xp.sigmoid(x))
 
 
@@ -222,13 +229,31 @@ CONCATENATE = Linear("concatenate", lambda params, *xs: np.concatenate(xs, axis=
                          INDEX, _along(params[0], slice(params[1][i], params[1][i + 1])), g))
 BROADCAST_TO = Linear("broadcast_to", lambda shape, x: np.broadcast_to(x, shape),
                       lambda xp, shape, g, i, xs: unbroadcast(xp, g, xs[0].shape))
+# where(keep, y, 0) with a constant mask: linear in y. The select of the piecewise rules, as a node
+# when gradients are themselves graphs (create_graph), so that second derivatives are masked too.
+MASK = Linear("mask", lambda keep, y: np.where(keep, y, 0.0), lambda xp, keep, g, i, xs: xp.apply(MASK, keep, g))
 
 
 # --- the whole table --------------------------------------------------------------------------
 UNARY: dict[str, Unary] = {op.name: op for op in (NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, SOFTPLUS)}
 BINARY: dict[str, Binary] = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, POW_CONST)}
-LINEAR: dict[str, Linear] = {op.name: op for op in (EINSUM, RESHAPE, INDEX, SCATTER, STACK, CONCATENATE, BROADCAST_TO)}
+LINEAR: dict[str, Linear] = {
+    op.name: op for op in (EINSUM, RESHAPE, INDEX, SCATTER, STACK, CONCATENATE, BROADCAST_TO, MASK)
+}
 TABLE: dict[str, Unary | Binary | Linear] = {**UNARY, **BINARY, **LINEAR}
+
+
+# --- piecewise rules --------------------------------------------------------------------------
+def chain(xp: Any, op: Unary | Binary, g: Any, local: Any, operands: tuple[Any, ...]) -> Any:
+    """One term of the chain rule, ``g · local``, with the off branch of a piecewise rule exactly 0.
+
+    ``operands`` are numbers or arrays (the node's data), which decide the branch; ``g`` and ``local``
+    may be graph nodes (``xp`` is then ``GRAPH``).
+    """
+    product = g * local
+    if op.keep is None:
+        return product
+    return xp.select(op.keep(*operands), product)
 
 
 # --- domains ----------------------------------------------------------------------------------

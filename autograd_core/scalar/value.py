@@ -238,16 +238,30 @@ class Value:
     def _propagate(self) -> None:
         # Written out rather than built on _locals(): this loop body runs once per node and
         # is most of backward()'s time (benchmarks/, scalar rows).
+        # A product that is not NaN equals the select of a piecewise rule (ops.chain), so the
+        # select is only evaluated when NaN appears (an inf or NaN upstream times a local 0).
         op, a, b, g, out = self._op, self._a, self._b, self.grad, self.data
         if b is None:
-            a.grad += g * op.derivative(SCALAR, a.data, out)
+            c = g * op.derivative(SCALAR, a.data, out)
+            if c != c and op.keep is not None:
+                c = SCALAR.select(op.keep(a.data), c)
+            a.grad += c
         else:
-            a.grad += g * op.d_a(SCALAR, a.data, b.data, out)
-            b.grad += g * op.d_b(SCALAR, a.data, b.data, out)
+            x, y = a.data, b.data
+            ca = g * op.d_a(SCALAR, x, y, out)
+            cb = g * op.d_b(SCALAR, x, y, out)
+            if (ca != ca or cb != cb) and op.keep is not None and not op.keep(x, y):
+                ca = cb = 0.0
+            a.grad += ca
+            b.grad += cb
 
     def _contributions(self) -> list[tuple[int, Value, Any, Any]]:
-        g = self.grad
-        return [(k, p, local, g * local) for k, (p, local) in enumerate(zip(self.parents, self._locals(), strict=True))]
+        g, op, data = self.grad, self._op, self._operand_data()
+        return [(k, p, local, ops.chain(SCALAR, op, g, local, data))
+                for k, (p, local) in enumerate(zip(self.parents, self._locals(), strict=True))]
+
+    def _operand_data(self) -> tuple[float, ...]:
+        return tuple(p.data for p in self.parents)
 
     def _graph_locals(self) -> tuple[Any, ...]:
         """The local derivatives as graph nodes: the table's rules evaluated on Values."""
@@ -271,8 +285,9 @@ class Value:
         """``(parent, g · ∂self/∂parent)`` for each parent; as Values when ``create_graph``."""
         if self._op is None:
             return []
-        locals_ = self._graph_locals() if create_graph else self._locals()
-        return [(p, g * local) for p, local in zip(self.parents, locals_, strict=True)]
+        xp, locals_ = (GRAPH, self._graph_locals()) if create_graph else (SCALAR, self._locals())
+        data = self._operand_data()
+        return [(p, ops.chain(xp, self._op, g, local, data)) for p, local in zip(self.parents, locals_, strict=True)]
 
     # --- comparisons and conversions ------------------------------------------------------
     def __lt__(self, other: Value | Number) -> bool:

@@ -99,10 +99,11 @@ def elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[in
         xp, values, out = GRAPH, node._parents, node
     else:
         xp, values, out = ARRAY, [p.data for p in node._parents], node.data
+    data = tuple(p.data for p in node._parents)  # which branch a piecewise rule is on
     if isinstance(op, Unary):
         (a,) = node._parents
         local = op.derivative(xp, values[0], out)
-        return [(0, a, local, unbroadcast(xp, times(g, local), a.shape))]
+        return [(0, a, local, unbroadcast(xp, chain(xp, op, g, local, data), a.shape))]
     a, b = node._parents
     x, y = values
     if op is ops.POW_CONST:  # the exponent enters the rule as a number (or constant array), never a node
@@ -110,10 +111,10 @@ def elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[in
     terms = []
     if a.requires_grad:
         local = op.d_a(xp, x, y, out)
-        terms.append((0, a, local, unbroadcast(xp, times(g, local), a.shape)))
+        terms.append((0, a, local, unbroadcast(xp, chain(xp, op, g, local, data), a.shape)))
     if b.requires_grad:
         local = op.d_b(xp, x, y, out)
-        terms.append((1, b, local, unbroadcast(xp, times(g, local), b.shape)))
+        terms.append((1, b, local, unbroadcast(xp, chain(xp, op, g, local, data), b.shape)))
     return terms
 
 
@@ -125,13 +126,14 @@ def linear_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Te
             for i, p in enumerate(parents) if p.requires_grad]
 
 
-def times(g: Any, local: Any) -> Any:
+def chain(xp: Any, op: Unary | Binary, g: Any, local: Any, data: tuple[Any, ...]) -> Any:
+    """``g · local`` (the table's ``ops.chain``: a piecewise rule's off branch is exactly 0)."""
     if type(local) is float:  # the table's constant locals: skip multiplying by ±1
         if local == 1.0:
             return g
         if local == -1.0:
             return -g
-    return g * local
+    return ops.chain(xp, op, g, local, data)
 
 
 def owned(c: Any, g: Any) -> np.ndarray:
