@@ -366,7 +366,11 @@ def test_detach_numpy_item():
     x = Tensor([[2.5]], requires_grad=True)
     d = x.detach()
     assert not d.requires_grad and d.data is x.data and d.op == ""
-    assert x.numpy() is x.data
+    view = x.numpy()  # requires grad: a read-only view of the same memory
+    assert np.shares_memory(view, x.data) and not view.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        view[0, 0] = 1.0
+    assert Tensor([1.0]).numpy().flags.writeable  # a constant's array is yours
     assert x.item() == 2.5 and float(x) == 2.5
     with pytest.raises(ValueError, match="exactly one entry"):
         Tensor([1.0, 2.0]).item()
@@ -630,3 +634,13 @@ def test_requires_grad_must_be_a_bool():
     with pytest.raises(TypeError, match="requires_grad must be True or False, got str 'no'"):
         Tensor([1.0], requires_grad="no")
     assert Tensor([1.0], requires_grad=np.True_).requires_grad is True
+
+
+def test_an_array_changed_between_forward_and_backward_does_not_change_the_gradient():
+    # The numpy operand is copied when it enters the graph: backward sees the ones y was computed with.
+    W = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    A = np.ones(3)
+    y = (W * A).sum()
+    A[:] = 5.0
+    y.backward()
+    np.testing.assert_array_equal(W.grad, [1.0, 1.0, 1.0])

@@ -271,3 +271,15 @@ def test_random_graphs_match_central_differences(steps, xs):
 def test_an_int_too_large_for_a_float_is_named():
     with pytest.raises(ValueError, match="too large for a float"):
         Value(10**400)
+
+
+def test_value_compares_with_arrays_entry_by_entry_and_has_the_truth_of_its_number():
+    import numpy as np
+
+    np.testing.assert_array_equal(Value(2.0) < np.array([1.0, 3.0]), [False, True])
+    np.testing.assert_array_equal(Value(2.0) >= np.array([1.0, 3.0]), [True, False])
+    np.testing.assert_array_equal(np.array([1.0, 3.0]) > Value(2.0), [False, True])
+    assert (Value(2.0) < 3) is True and (Value(2.0) > Value(1.0)) is True
+    assert bool(Value(0.0)) is False and bool(Value(-1.5)) is True
+    with pytest.raises(TypeError):
+        _ = Value(1.0) < "2"

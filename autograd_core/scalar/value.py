@@ -290,17 +290,27 @@ class Value:
         return [(p, ops.chain(xp, self._op, g, local, data)) for p, local in zip(self.parents, locals_, strict=True)]
 
     # --- comparisons and conversions ------------------------------------------------------
-    def __lt__(self, other: Value | Number) -> bool:
-        return self.data < _data(other)
+    # Comparisons read the numbers (a comparison has no derivative). Against an array they return
+    # NotImplemented, so that numpy compares entry by entry (``Value(2.0) < array`` as ``array > 2``).
+    def __lt__(self, other: Value | Number) -> Any:
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data < other
 
-    def __le__(self, other: Value | Number) -> bool:
-        return self.data <= _data(other)
+    def __le__(self, other: Value | Number) -> Any:
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data <= other
 
-    def __gt__(self, other: Value | Number) -> bool:
-        return self.data > _data(other)
+    def __gt__(self, other: Value | Number) -> Any:
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data > other
 
-    def __ge__(self, other: Value | Number) -> bool:
-        return self.data >= _data(other)
+    def __ge__(self, other: Value | Number) -> Any:
+        other = _comparable(other)
+        return NotImplemented if other is None else self.data >= other
+
+    def __bool__(self) -> bool:
+        """The truth of the number, as for ``Tensor`` and floats: ``bool(Value(0.0))`` is False."""
+        return bool(self.data)
 
     __eq__ = object.__eq__  # identity: nodes are dict keys and set members
     __hash__ = object.__hash__
@@ -326,7 +336,12 @@ def _as_value(x: Any) -> Value | None:
     return None
 
 
-def _data(x: Any) -> float:
+def _comparable(x: Any) -> float | None:
+    """The number to compare with; None for what a Value does not compare with itself (arrays)."""
     if isinstance(x, Value):
         return x.data
-    return _check_number(x)
+    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        return float(x)
+    return None
+
+

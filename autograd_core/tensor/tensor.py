@@ -370,8 +370,16 @@ class Tensor:
         return Tensor._constant(self.data)
 
     def numpy(self) -> np.ndarray:
-        """The data array itself (shared, not copied)."""
-        return self.data
+        """The data as a numpy array, shared, not copied; read-only when the Tensor requires grad.
+
+        A Tensor in a graph is read again by ``backward()``; writing into it in between would change
+        the gradient without a word, so the view refuses writes (``t.numpy().copy()`` to get your own).
+        """
+        if not self.requires_grad:
+            return self.data
+        view = self.data.view()
+        view.flags.writeable = False
+        return view
 
     def item(self) -> float:
         """The single entry as a Python float; ``ValueError`` unless the Tensor has exactly one entry."""
@@ -456,7 +464,9 @@ def _lift(x: Any) -> Tensor | None:
     if isinstance(x, np.ndarray | list | tuple):
         arr = np.asarray(x)
         if arr.dtype.kind in "biuf":
-            return Tensor._constant(arr.astype(_FLOAT, copy=False))
+            # Copied: backward reads this array later, and the caller's array may change before
+            # then (A[:] = 5 between forward and backward would change the gradient).
+            return Tensor._constant(np.array(arr, dtype=_FLOAT))
         raise TypeError(f"cannot combine a Tensor with an array of dtype {arr.dtype}; it needs real numbers")
     return None
 
