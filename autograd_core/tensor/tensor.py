@@ -72,8 +72,6 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_parents", "__weakref__")
-    # numpy defers to us: `ndarray + Tensor` calls Tensor.__radd__ instead of looping over entries.
-    __array_ufunc__ = None
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str = "") -> None:
         if not isinstance(requires_grad, bool | np.bool_):
@@ -390,6 +388,14 @@ class Tensor:
     def __float__(self) -> float:
         return self.item()
 
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        """``np.tanh(t)``, ``ndarray + t`` ...: a node from the table, or a refusal naming the ufunc."""
+        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """``np.sum(t, axis=0)``, ``np.stack([t, t])`` ...: see :mod:`autograd_core.tensor.dispatch`."""
+        return _dispatch.array_function(func, args, kwargs)
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.data if dtype is None else self.data.astype(dtype)
 
@@ -478,5 +484,7 @@ def _lift_strict(x: Any, where: str) -> Tensor:
     return out
 
 
-# The operations build Tensor nodes, so their module needs this class first: imported last.
+# The operations (and numpy's dispatch to them) build Tensor nodes, so their modules need this class
+# first: imported last.
+from . import dispatch as _dispatch  # noqa: E402
 from . import nodes as _nodes  # noqa: E402
