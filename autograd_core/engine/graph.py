@@ -12,7 +12,7 @@ Nothing here recurses: a graph a million nodes deep is walked with an explicit s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, NamedTuple
@@ -59,6 +59,46 @@ def enable_grad() -> Iterator[None]:
 def is_grad_enabled() -> bool:
     """False inside :func:`no_grad` (in this thread or asyncio task), True otherwise."""
     return _GRAD_ENABLED.get()
+
+
+# --- conversions while a transform traces f ----------------------------------------------------
+class ConversionError(TypeError):
+    """A node of a function being differentiated was turned into a plain number, which drops its graph.
+
+    ``grad(lambda x: math.sin(x) + x)`` would otherwise see only ``+ x`` and return 1.0 for a
+    derivative of about 0.01: the path through ``math.sin`` is invisible to the engine.
+    """
+
+
+# The ids of the inputs of the function a transform (grad, jacobian ...) is tracing; None outside.
+_TRACED: ContextVar[frozenset[int] | None] = ContextVar("autograd_core_traced", default=None)
+
+
+@contextmanager
+def tracing(inputs: Iterable[Any]) -> Iterator[None]:
+    """While a transform calls ``f``: converting an input, or a node computed in ``f``, to a number raises.
+
+    Outside a transform ``float(node)`` keeps working: reading a result is what it is for.
+    """
+    token = _TRACED.set(frozenset(map(id, inputs)))
+    try:
+        yield
+    finally:
+        _TRACED.reset(token)
+
+
+def check_conversion(node: Any, what: str) -> None:
+    """Raise :class:`ConversionError` if ``node`` is traced (an input of ``f``, or computed) inside a transform."""
+    traced = _TRACED.get()
+    if traced is None or (node._is_leaf and id(node) not in traced):
+        return
+    kind = type(node).__name__
+    raise ConversionError(
+        f"{what} of a {kind} inside a derivative transform (grad, jacobian, hessian, vjp, jvp): the number "
+        f"would leave the graph, so the derivative would silently miss this path. Stay on the graph: use the "
+        f"{kind}'s own operations (x.sin(), x.exp(), x.tanh() ... instead of math.sin(x), float(x)), or numpy "
+        f"functions that have a rule; use x.data if you do want a constant"
+    )
 
 
 _FINISH = object()  # stack marker: "the node below me has all its parents emitted"

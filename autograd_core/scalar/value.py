@@ -316,6 +316,8 @@ class Value:
     __hash__ = object.__hash__
 
     def __float__(self) -> float:
+        """The number; inside a derivative transform, a traced node refuses (see ``graph.ConversionError``)."""
+        graph.check_conversion(self, "float()")
         return self.data
 
     def __repr__(self) -> str:

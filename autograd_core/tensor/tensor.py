@@ -375,6 +375,7 @@ class Tensor:
         """
         if not self.requires_grad:
             return self.data
+        graph.check_conversion(self, "numpy()")
         view = self.data.view()
         view.flags.writeable = False
         return view
@@ -383,6 +384,7 @@ class Tensor:
         """The single entry as a Python float; ``ValueError`` unless the Tensor has exactly one entry."""
         if self.size != 1:
             raise ValueError(f"item(): needs a Tensor with exactly one entry, got shape {self.shape}")
+        graph.check_conversion(self, "item()")
         return float(self.data.reshape(()))
 
     def __float__(self) -> float:
@@ -397,6 +399,7 @@ class Tensor:
         return _dispatch.array_function(func, args, kwargs)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        graph.check_conversion(self, "numpy.asarray()")
         return self.data if dtype is None else self.data.astype(dtype)
 
     def __repr__(self) -> str:
