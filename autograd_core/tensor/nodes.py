@@ -184,7 +184,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     k_left = a.shape[-1]
     k_right = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_left != k_right:
-        right_axis = "its only axis" if b.ndim == 1 else "its second-to-last axis"
+        right_axis = "only axis" if b.ndim == 1 else "second-to-last axis"
         raise ValueError(f"matmul (@): shapes {a.shape} and {b.shape} do not align: the left operand's last axis "
                          f"has {k_left} entries, the right operand's {right_axis} has {k_right}")
     if a.ndim > 2 and b.ndim > 2:
