@@ -29,14 +29,21 @@ array operations (``@``, ``sum``, ``mean``, ``reshape``, ``T``/``transpose``, in
 table's linear entries, enough for many ``Tensor``-style functions; ``einsum``, ``stack`` and
 ``concatenate`` are not provided.
 
-Limitation: duals carry no tag saying which derivative they belong to. Forward over forward works
-when the inner ``jvp`` differentiates the outer one's variable (``jvp(lambda x: jvp(f, x, 1)[1], …)``),
-but an inner ``jvp`` that closes over an outer dual mixes the two tangents ("perturbation
-confusion"); use reverse mode (``grad`` / ``hessian``) for such nestings.
+**Nesting.** Each ``jvp`` gives its duals a fresh ``tag``. An operation on duals of different tags
+works at the newest tag and treats the older dual as a constant there (its own arithmetic then runs
+at its tag), so an inner ``jvp`` that closes over an outer dual never mixes the two tangents
+("perturbation confusion", Siskind & Pearlmutter): ``d/dx [x · d/dy (x + y)] = 1``, not 2.
+Tangents may themselves be duals or graph nodes (``grad`` of a ``jvp`` with respect to the tangent).
+
+**Zero tangents.** A tangent entry that is exactly 0 contributes exactly 0, also where the local
+derivative is infinite: an input that does not move does not move the output. With the select of
+the piecewise rules (relu's off branch passes exactly 0) this makes ``sqrt(relu(x))`` have
+derivative 0 at x < 0 in forward mode, as in reverse mode.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import numbers
 from collections.abc import Callable
@@ -94,9 +101,9 @@ class Dual:
             scalar primal a vector of ``k`` directions (shape ``(k,)``).
     """
 
-    __slots__ = ("primal", "tangent")
+    __slots__ = ("primal", "tangent", "tag")
 
-    def __init__(self, primal: Any, tangent: Any = 0.0) -> None:
+    def __init__(self, primal: Any, tangent: Any = 0.0, tag: int = 0) -> None:
         if _is_number(primal):
             primal = float(primal)
         elif isinstance(primal, np.ndarray) and primal.dtype != object:
@@ -106,6 +113,7 @@ class Dual:
                             f"got {type(primal).__name__} {primal!r}")
         self.primal = primal
         self.tangent = tangent
+        self.tag = tag
 
     # --- what the dual stands for -----------------------------------------------------------
     @property
@@ -124,7 +132,8 @@ class Dual:
         _check(op, x)
         xp = _namespace(x)
         out = op.forward(xp, x)
-        return Dual(out, ops.chain(xp, op, self.tangent, op.derivative(xp, x, out), (_innermost(x),)))
+        local = op.derivative(xp, x, out)
+        return Dual(out, _chain(xp, op, self.tangent, local, (_innermost(x),)), self.tag)
 
     # --- binary arithmetic (a Dual and a constant, or two Duals) ------------------------------
     def __add__(self, other: Any) -> Any:
@@ -258,8 +267,12 @@ class Dual:
         if not (isinstance(self.primal, np.ndarray) and self.primal.dtype != object):
             raise TypeError(f"{what} needs a Dual with an array primal, got primal {self.primal!r}")
 
-    def _full_tangent(self) -> np.ndarray:
-        return np.broadcast_to(np.asarray(self.tangent, dtype=float), self.primal.shape)
+    def _full_tangent(self) -> Any:
+        """The tangent with the primal's shape (a scalar tangent broadcast); nodes and duals as they are."""
+        t = self.tangent
+        if _is_number(t) or (isinstance(t, np.ndarray) and t.dtype != object):
+            return np.broadcast_to(np.asarray(t, dtype=float), self.primal.shape)
+        return t
 
     # --- numpy interplay ----------------------------------------------------------------------
     def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
@@ -302,7 +315,31 @@ class Dual:
         return float(self.data)
 
     def __repr__(self) -> str:
-        return f"Dual(primal={self.primal!r}, tangent={self.tangent!r})"
+        tag = f", tag={self.tag}" if self.tag else ""
+        return f"Dual(primal={self.primal!r}, tangent={self.tangent!r}{tag})"
+
+
+_TAGS = itertools.count(1)
+
+
+def new_tag() -> int:
+    """A tag no dual has yet: one per forward-mode transform, so nested transforms stay apart."""
+    return next(_TAGS)
+
+
+def _level(*operands: Any) -> int:
+    """The newest tag among the operands: the derivative this operation is computed for."""
+    return max(x.tag for x in operands if isinstance(x, Dual))
+
+
+def _chain(xp: Any, op: Unary | Binary, t: Any, local: Any, data: tuple[Any, ...]) -> Any:
+    """``local · t`` (the table's ``ops.chain``), where a tangent entry of exactly 0 contributes 0."""
+    if _is_number(t):
+        return 0.0 if t == 0 else ops.chain(xp, op, t, local, data)
+    product = ops.chain(xp, op, t, local, data)
+    if isinstance(t, np.ndarray) and t.dtype != object and isinstance(product, np.ndarray):
+        return np.where(t != 0, product, 0.0)
+    return product
 
 
 def _operand(x: Any) -> Any:
@@ -325,7 +362,8 @@ def _binary(op: Binary, a: Any, b: Any) -> Any:
     a, b = _operand(a), _operand(b)
     if a is None or b is None:
         return NotImplemented
-    a_dual, b_dual = isinstance(a, Dual), isinstance(b, Dual)
+    level = _level(a, b)  # a dual of an older tag is a constant at this level
+    a_dual, b_dual = isinstance(a, Dual) and a.tag == level, isinstance(b, Dual) and b.tag == level
     pa = a.primal if a_dual else a
     pb = b.primal if b_dual else b
     if _scalar_meets_array(pa, pb, a_dual, b_dual):
@@ -340,11 +378,11 @@ def _binary(op: Binary, a: Any, b: Any) -> Any:
     data = (_innermost(pa), _innermost(pb))  # which branch a piecewise rule is on
     tangent: Any = 0.0
     if a_dual:
-        tangent = ops.chain(xp, op, a.tangent, op.d_a(xp, pa, pb, out), data)
+        tangent = _chain(xp, op, a.tangent, op.d_a(xp, pa, pb, out), data)
     if b_dual:
-        term = ops.chain(xp, op, b.tangent, op.d_b(xp, pa, pb, out), data)
+        term = _chain(xp, op, b.tangent, op.d_b(xp, pa, pb, out), data)
         tangent = term if not a_dual else tangent + term
-    return Dual(out, tangent)
+    return Dual(out, tangent, level)
 
 
 def _scalar_meets_array(pa: Any, pb: Any, a_dual: bool, b_dual: bool) -> bool:
@@ -385,10 +423,14 @@ def _linear(entry: Linear, params: Any, *operands: Any) -> Dual:
     operand replaced by its tangent, summed over the operands that carry one
     (``d(A B) = dA · B + A · dB`` for the matrix product).
     """
+    level = _level(*operands)
+    if any(isinstance(x, Dual) and x.tag != level for x in operands):
+        raise TypeError(f"{entry.name}: array duals of two nested forward-mode transforms cannot meet in one "
+                        "linear operation here; differentiate the inner function in reverse mode (grad, vjp)")
     primals = [x.primal if isinstance(x, Dual) else x for x in operands]
     terms = [entry.forward(params, *primals[:i], x._full_tangent(), *primals[i + 1:])
              for i, x in enumerate(operands) if isinstance(x, Dual)]
-    return Dual(entry.forward(params, *primals), sum(terms[1:], terms[0]))
+    return Dual(entry.forward(params, *primals), sum(terms[1:], terms[0]), level)
 
 
 def _matmul(a: Any, b: Any) -> Any:
@@ -432,9 +474,11 @@ def primal_of(x: Any) -> Any:
     return x
 
 
-def tangent_of(x: Any, zero: Any = 0.0) -> Any:
-    """The tangent of a Dual; ``zero`` for a constant (a value that no input reached)."""
-    return x.tangent if isinstance(x, Dual) else zero
+def tangent_of(x: Any, zero: Any = 0.0, tag: int | None = None) -> Any:
+    """The tangent of a Dual (of ``tag``, when given); ``zero`` for a constant at that level."""
+    if isinstance(x, Dual) and (tag is None or x.tag == tag):
+        return x.tangent
+    return zero
 
 
 def jacobian_columns(entries: list[Any], directions: int) -> np.ndarray:
