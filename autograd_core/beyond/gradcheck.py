@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .functional import Engine, _classify, _jacobians, _numbers, _trace
+from .dual_pass import jacobians
+from .tracing import Engine, as_numbers, classify, trace
 
 __all__ = ["GradcheckError", "GradcheckReport", "InputCheck", "gradcheck"]
 
@@ -129,8 +130,8 @@ def gradcheck(
         raise ValueError(f"gradcheck: {len(labels)} names for {len(args)} inputs")
     points = [_point(a, f"gradcheck: input {labels[i]}") for i, a in enumerate(args)]
     nums = tuple(range(len(args)))
-    out_shape, analytic, _ = _jacobians(f, tuple(points), {}, nums, "reverse", engine)
-    chosen = _trace(f, tuple(points), {}, nums, engine, "gradcheck").engine
+    out_shape, analytic, _ = jacobians(f, tuple(points), {}, nums, "reverse", engine)
+    chosen = trace(f, tuple(points), {}, nums, engine, "gradcheck").engine
     checks = []
     for a, label in enumerate(labels):
         numeric = _central_differences(f, points, a, eps, chosen, out_shape, label)
@@ -143,15 +144,15 @@ def gradcheck(
 
 
 def _point(x: Any, where: str) -> Any:
-    arg = _classify(x, where)
+    arg = classify(x, where)
     if arg.nested:
         raise TypeError(f"{where} is a graph node; gradcheck takes plain numbers and arrays")
     return arg.data
 
 
 def _evaluate(f: Callable[..., Any], points: list[Any], engine: str) -> np.ndarray:
-    tr = _trace(f, tuple(points), {}, tuple(range(len(points))), engine, "gradcheck")
-    return np.asarray(_numbers(tr.out, False), dtype=float)
+    tr = trace(f, tuple(points), {}, tuple(range(len(points))), engine, "gradcheck")
+    return np.asarray(as_numbers(tr.out, False), dtype=float)
 
 
 def _central_differences(f: Callable[..., Any], points: list[Any], a: int, eps: float, engine: str,

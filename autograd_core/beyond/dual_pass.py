@@ -1,0 +1,172 @@
+"""Forward mode for the transforms: arguments lifted to dual numbers, ``f`` run once per direction.
+
+``jvp`` and ``jacobian(..., mode="forward")`` push tangents through ``f`` with
+:class:`~autograd_core.beyond.forward.Dual` numbers (the derivative table, read the other way round);
+:func:`jacobians` picks forward or reverse mode for a Jacobian.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .forward import Dual, jacobian_columns
+from .tracing import (
+    DEPTH,
+    Arg,
+    ForwardOverReverseError,
+    call,
+    classify,
+    flat_objects,
+    is_real,
+    reverse_jacobians,
+    trace,
+)
+
+
+def forward_jacobians(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+                       nums: tuple[int, ...], engine: str, fname: str) -> tuple[tuple[int, ...], list[Any]]:
+    """Per argument, the Jacobian ``(outputs, entries)`` by forward mode: a column per input direction.
+
+    With the Value engine and plain numbers, every scalar dual carries a vector tangent with one
+    slot per input entry, so a single pass gives every column.
+    """
+    classified = [classify(args[n], f"{fname}: argument {n}") for n in nums]
+    nested = any(a.nested for a in classified) or DEPTH.get() > 0
+    sizes = [int(np.prod(a.shape, dtype=int)) for a in classified]
+    N = sum(sizes)
+    if engine == "value" and not nested:
+        offsets = np.cumsum([0, *sizes])
+        lifted = []
+        for a, arg in enumerate(classified):
+            values = [arg.data] if arg.shape == () else list(np.asarray(arg.data, dtype=float).flat)
+            duals = []
+            for k, x in enumerate(values):
+                e = np.zeros(N)
+                e[offsets[a] + k] = 1.0
+                duals.append(Dual(float(x), e))
+            lifted.append(duals[0] if arg.kind == "float" else object_array(duals, arg.shape))
+        out = call(f, args, kwargs, nums, lifted)
+        shape, entries = dual_outputs(out, fname)
+        J = jacobian_columns(entries, N)
+        return shape, [J[:, offsets[a]:offsets[a + 1]] for a in range(len(sizes))]
+    # one pass per direction: tensor engine (array duals) or nested (duals of graph nodes)
+    columns: list[list[Any]] = []
+    shape: tuple[int, ...] = ()
+    for a, arg in enumerate(classified):
+        for k in range(sizes[a]):
+            tangents = [np.zeros(b.shape) if b.shape != () else 0.0 for b in classified]
+            if arg.shape == ():
+                tangents[a] = 1.0
+            else:
+                tangents[a].flat[k] = 1.0
+            _, (shape, tangent_out) = jvp_pass(f, args, kwargs, nums, classified, tangents, engine, fname)
+            columns.append(tangent_out)
+    M = int(np.prod(shape, dtype=int))
+    J = np.empty((M, N), dtype=object if nested else float)
+    for j, col in enumerate(columns):
+        J[:, j] = flat_objects(col) if nested else np.asarray(col, dtype=float).reshape(-1)
+    offsets = np.cumsum([0, *sizes])
+    return shape, [J[:, offsets[a]:offsets[a + 1]] for a in range(len(sizes))]
+
+
+def object_array(items: list[Any], shape: tuple[int, ...]) -> np.ndarray:
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out.reshape(shape)
+
+
+def dual_outputs(out: Any, fname: str) -> tuple[tuple[int, ...], list[Any]]:
+    if isinstance(out, Dual):
+        if isinstance(out.primal, np.ndarray):
+            return out.primal.shape, [out]
+        return (), [out]
+    if is_real(out):
+        return (), [out]
+    arr = np.asarray(out, dtype=object)
+    for index in np.ndindex(arr.shape):
+        entry = arr[index]
+        if not (isinstance(entry, Dual) or is_real(entry)):
+            raise TypeError(f"{fname}: entry {index} of f's output is {type(entry).__name__} {entry!r}; "
+                            "expected dual numbers or numbers")
+    return arr.shape, list(arr.flat)
+
+
+def lift_dual(arg: Arg, tangent: Any, engine: str) -> Any:
+    if engine == "tensor" or arg.kind in ("value", "dual") or (arg.shape == () and not arg.kind.endswith("_array")):
+        data = arg.data
+        if arg.kind == "tensor":
+            raise TypeError("forward mode does not take Tensor nodes as inputs; use reverse mode (mode='reverse')")
+        return Dual(data, tangent)
+    t = np.asarray(tangent, dtype=object).reshape(arg.shape)
+    out = np.empty(arg.shape, dtype=object)
+    for index in np.ndindex(arg.shape):
+        out[index] = Dual(arg.data[index], t[index])
+    return out
+
+
+def jvp_pass(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], nums: tuple[int, ...],
+              classified: list[Arg], tangents: list[Any], engine: str, fname: str) -> tuple[Any, Any]:
+    """One forward pass: ``(f(x) as nodes-or-numbers, (shape, tangent of f))``."""
+    lifted = [lift_dual(a, t, engine) for a, t in zip(classified, tangents, strict=True)]
+    out = call(f, args, kwargs, nums, lifted)
+    shape, entries = dual_outputs(out, fname)
+    primal, tangent = split_duals(out, shape, entries)
+    return primal, (shape, tangent)
+
+
+def split_duals(out: Any, shape: tuple[int, ...], entries: list[Any]) -> tuple[Any, Any]:
+    if isinstance(out, Dual) and isinstance(out.primal, np.ndarray):
+        return out.primal, np.broadcast_to(np.asarray(out.tangent, dtype=float), shape).copy()
+    if shape == () and not isinstance(out, np.ndarray):
+        e = entries[0]
+        return (e.primal, e.tangent) if isinstance(e, Dual) else (float(e), 0.0)
+    primals = object_array([e.primal if isinstance(e, Dual) else e for e in entries], shape)
+    tangents = object_array([e.tangent if isinstance(e, Dual) else 0.0 for e in entries], shape)
+    return primals, tangents
+
+
+# --- presenting results -----------------------------------------------------------------------------
+def jacobians(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], nums: tuple[int, ...],
+               mode: str, engine: str) -> tuple[tuple[int, ...], list[Any], list[tuple[int, ...]]]:
+    """``(out_shape, [J per argument as (outputs, entries)], [argument shapes])``."""
+    if mode == "forward":
+        classified = [classify(args[n], f"jacobian: argument {n}") for n in nums]
+        chosen = engine
+        if chosen == "auto":
+            chosen = forward_engine(f, args, kwargs, nums)
+        out_shape, Js = forward_jacobians(f, args, kwargs, nums, chosen, "jacobian")
+        return out_shape, Js, [a.shape for a in classified]
+    tr = trace(f, args, kwargs, nums, engine, "jacobian")
+    shapes = [a.shape for a in tr.args]
+    M = int(np.prod(tr.out_shape, dtype=int))
+    N = sum(int(np.prod(s, dtype=int)) for s in shapes)
+    if mode == "auto" and N < M and not tr.create_graph:
+        try:
+            out_shape, Js = forward_jacobians(f, args, kwargs, nums, tr.engine, "jacobian")
+            return out_shape, Js, shapes
+        except (TypeError, AttributeError):
+            # f differentiates internally (a Hessian's grad: reverse inside forward is not supported)
+            # or uses something dual numbers lack: the reverse sweep over the graph we have is exact too.
+            pass
+    return tr.out_shape, reverse_jacobians(tr), shapes
+
+
+def forward_engine(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+                    nums: tuple[int, ...]) -> str:
+    """For ``engine="auto"`` in forward mode: scalar duals (Value-style) unless ``f`` only runs on arrays."""
+    classified = [classify(args[n], "jacobian") for n in nums]
+    if any(a.kind == "tensor" for a in classified):
+        return "tensor"
+    try:
+        tangents = [np.zeros(a.shape) if a.shape != () else 0.0 for a in classified]
+        jvp_pass(f, args, kwargs, nums, classified, tangents, "value", "jacobian")
+        return "value"
+    except ForwardOverReverseError:
+        raise
+    except (TypeError, AttributeError):
+        return "tensor"
+
+
