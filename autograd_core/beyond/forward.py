@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import ops
+from ..engine import graph, ops
 from ..engine.contraction import matmul_subscripts, normalize_axes, parse, sum_subscripts, transpose_subscripts
 from ..engine.namespaces import ARRAY, GRAPH, SCALAR
 from ..engine.ops import Binary, Linear, Unary, check_domain
@@ -312,6 +312,8 @@ class Dual:
     __hash__ = object.__hash__
 
     def __float__(self) -> float:
+        """The number; inside a derivative transform this would drop the tangent, so it refuses."""
+        graph.check_conversion(self, "float()")
         return float(self.data)
 
     def __repr__(self) -> str:

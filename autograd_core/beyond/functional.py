@@ -45,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from ..engine import graph
 from ..scalar.value import Value
 from .dual_pass import jacobians, jvp_pass
 from .tracing import (
@@ -274,7 +275,7 @@ def jvp(f: Callable[..., Any], x: Any, v: Any, engine: Engine = "auto") -> tuple
         try:
             primal, (_, tangent) = jvp_pass(f, args, {}, nums, classified, tangents, chosen, "jvp")
         except (TypeError, AttributeError) as err:
-            if engine != "auto" or isinstance(err, ForwardOverReverseError):
+            if engine != "auto" or isinstance(err, (ForwardOverReverseError, graph.ConversionError)):
                 raise
             errors.append(f"{chosen}: {type(err).__name__}: {err}")
             continue

@@ -204,10 +204,12 @@ def _tensor_outputs(out: Any, fname: str) -> tuple[tuple[int, ...], list[Any]]:
 
 def call(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], nums: tuple[int, ...],
           lifted: list[Any]) -> Any:
+    """``f`` on the lifted arguments, recording, with conversions of the inputs to numbers refused."""
     call_args = list(args)
     for n, x in zip(nums, lifted, strict=True):
         call_args[n] = x
-    with inside_transform():
+    inputs = [e for x in lifted for e in (x.flat if isinstance(x, np.ndarray) and x.dtype == object else (x,))]
+    with inside_transform(), graph.tracing(inputs):
         return f(*call_args, **kwargs)
 
 
@@ -229,6 +231,8 @@ def trace(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], 
     try:
         return _trace_with("value", f, args, kwargs, nums, classified, create_graph, fname)
     except (TypeError, AttributeError) as value_error:
+        if isinstance(value_error, graph.ConversionError):  # f's own mistake, on any engine: say it now
+            raise
         if tensor_class() is None:
             raise
         try:

@@ -87,10 +87,15 @@ def tracing(inputs: Iterable[Any]) -> Iterator[None]:
         _TRACED.reset(token)
 
 
+def is_tracing() -> bool:
+    """True while a transform runs ``f`` (in this thread or asyncio task)."""
+    return _TRACED.get() is not None
+
+
 def check_conversion(node: Any, what: str) -> None:
     """Raise :class:`ConversionError` if ``node`` is traced (an input of ``f``, or computed) inside a transform."""
     traced = _TRACED.get()
-    if traced is None or (node._is_leaf and id(node) not in traced):
+    if traced is None or (getattr(node, "_is_leaf", False) and id(node) not in traced):
         return
     kind = type(node).__name__
     raise ConversionError(
