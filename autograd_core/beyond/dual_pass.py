@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .forward import Dual, jacobian_columns
+from ..scalar.value import Value
+from .forward import Dual, jacobian_columns, new_tag
 from .tracing import (
     DEPTH,
     Arg,
@@ -38,6 +39,7 @@ def forward_jacobians(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict
     sizes = [int(np.prod(a.shape, dtype=int)) for a in classified]
     N = sum(sizes)
     if engine == "value" and not nested:
+        tag = new_tag()
         offsets = np.cumsum([0, *sizes])
         lifted = []
         for a, arg in enumerate(classified):
@@ -46,11 +48,11 @@ def forward_jacobians(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict
             for k, x in enumerate(values):
                 e = np.zeros(N)
                 e[offsets[a] + k] = 1.0
-                duals.append(Dual(float(x), e))
+                duals.append(Dual(float(x), e, tag))
             lifted.append(duals[0] if arg.kind == "float" else object_array(duals, arg.shape))
         out = call(f, args, kwargs, nums, lifted)
         shape, entries = dual_outputs(out, fname)
-        J = jacobian_columns(entries, N)
+        J = jacobian_columns(entries, N, tag)
         return shape, [J[:, offsets[a]:offsets[a + 1]] for a in range(len(sizes))]
     # one pass per direction: tensor engine (array duals) or nested (duals of graph nodes)
     columns: list[list[Any]] = []
@@ -80,51 +82,60 @@ def object_array(items: list[Any], shape: tuple[int, ...]) -> np.ndarray:
 
 def dual_outputs(out: Any, fname: str) -> tuple[tuple[int, ...], list[Any]]:
     if isinstance(out, Dual):
-        if isinstance(out.primal, np.ndarray):
-            return out.primal.shape, [out]
-        return (), [out]
+        return out.shape, [out]
     if is_real(out):
         return (), [out]
     arr = np.asarray(out, dtype=object)
     for index in np.ndindex(arr.shape):
         entry = arr[index]
-        if not (isinstance(entry, Dual) or is_real(entry)):
+        if not (isinstance(entry, Dual | Value) or is_real(entry)):
             raise TypeError(f"{fname}: entry {index} of f's output is {type(entry).__name__} {entry!r}; "
                             "expected dual numbers or numbers")
     return arr.shape, list(arr.flat)
 
 
-def lift_dual(arg: Arg, tangent: Any, engine: str) -> Any:
-    if engine == "tensor" or arg.kind in ("value", "dual") or (arg.shape == () and not arg.kind.endswith("_array")):
-        data = arg.data
-        if arg.kind == "tensor":
-            raise TypeError("forward mode does not take Tensor nodes as inputs; use reverse mode (mode='reverse')")
-        return Dual(data, tangent)
-    t = np.asarray(tangent, dtype=object).reshape(arg.shape)
+def lift_dual(arg: Arg, tangent: Any, engine: str, tag: int) -> Any:
+    """The argument as dual numbers of this pass's ``tag``: one dual, or an object array of them."""
+    if arg.kind == "tensor":
+        raise TypeError("forward mode does not take Tensor nodes as inputs; use reverse mode (mode='reverse')")
+    if engine == "tensor" or arg.kind == "value" or (arg.shape == () and not arg.kind.endswith("_array")):
+        return Dual(arg.data, tangent, tag)
+    t = tangent if isinstance(tangent, np.ndarray) and tangent.shape == arg.shape else _entries(tangent, arg.shape)
     out = np.empty(arg.shape, dtype=object)
     for index in np.ndindex(arg.shape):
-        out[index] = Dual(arg.data[index], t[index])
+        out[index] = Dual(arg.data[index], t[index], tag)
     return out
+
+
+def _entries(x: Any, shape: tuple[int, ...]) -> Any:
+    """Something indexable entry by entry: an array as it is, an array dual split into entry duals."""
+    if isinstance(x, Dual):
+        return x  # Dual[index] is the entry's dual
+    return np.asarray(x, dtype=object).reshape(shape)
 
 
 def jvp_pass(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], nums: tuple[int, ...],
               classified: list[Arg], tangents: list[Any], engine: str, fname: str) -> tuple[Any, Any]:
     """One forward pass: ``(f(x) as nodes-or-numbers, (shape, tangent of f))``."""
-    lifted = [lift_dual(a, t, engine) for a, t in zip(classified, tangents, strict=True)]
+    tag = new_tag()  # this pass's duals: an inner pass inside f gets another tag, so they never mix
+    lifted = [lift_dual(a, t, engine, tag) for a, t in zip(classified, tangents, strict=True)]
     out = call(f, args, kwargs, nums, lifted)
     shape, entries = dual_outputs(out, fname)
-    primal, tangent = split_duals(out, shape, entries)
+    primal, tangent = split_duals(out, shape, entries, tag)
     return primal, (shape, tangent)
 
 
-def split_duals(out: Any, shape: tuple[int, ...], entries: list[Any]) -> tuple[Any, Any]:
-    if isinstance(out, Dual) and isinstance(out.primal, np.ndarray):
-        return out.primal, np.broadcast_to(np.asarray(out.tangent, dtype=float), shape).copy()
+def split_duals(out: Any, shape: tuple[int, ...], entries: list[Any], tag: int) -> tuple[Any, Any]:
+    """``(primal, tangent)`` of ``f``'s output at ``tag``; what this pass's duals did not reach has tangent 0."""
+    ours = lambda e: isinstance(e, Dual) and e.tag == tag
+    if ours(out) and isinstance(out.primal, np.ndarray):
+        t = out._full_tangent()
+        return out.primal, t.copy() if isinstance(t, np.ndarray) else t
     if shape == () and not isinstance(out, np.ndarray):
         e = entries[0]
-        return (e.primal, e.tangent) if isinstance(e, Dual) else (float(e), 0.0)
-    primals = object_array([e.primal if isinstance(e, Dual) else e for e in entries], shape)
-    tangents = object_array([e.tangent if isinstance(e, Dual) else 0.0 for e in entries], shape)
+        return (e.primal, e.tangent) if ours(e) else (e, 0.0)
+    primals = object_array([e.primal if ours(e) else e for e in entries], shape)
+    tangents = object_array([e.tangent if ours(e) else 0.0 for e in entries], shape)
     return primals, tangents
 
 

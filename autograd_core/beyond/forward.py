@@ -334,14 +334,7 @@ def _level(*operands: Any) -> int:
     return max(x.tag for x in operands if isinstance(x, Dual))
 
 
-def _chain(xp: Any, op: Unary | Binary, t: Any, local: Any, data: tuple[Any, ...]) -> Any:
-    """``local · t`` (the table's ``ops.chain``), where a tangent entry of exactly 0 contributes 0."""
-    if _is_number(t):
-        return 0.0 if t == 0 else ops.chain(xp, op, t, local, data)
-    product = ops.chain(xp, op, t, local, data)
-    if isinstance(t, np.ndarray) and t.dtype != object and isinstance(product, np.ndarray):
-        return np.where(t != 0, product, 0.0)
-    return product
+_chain = ops.chain_forward  # local · t, a zero tangent contributing exactly 0
 
 
 def _operand(x: Any) -> Any:
@@ -483,7 +476,7 @@ def tangent_of(x: Any, zero: Any = 0.0, tag: int | None = None) -> Any:
     return zero
 
 
-def jacobian_columns(entries: list[Any], directions: int) -> np.ndarray:
+def jacobian_columns(entries: list[Any], directions: int, tag: int | None = None) -> np.ndarray:
     """Stack the vector tangents of output ``entries`` into an ``(outputs, directions)`` float array.
 
     Each entry is a Dual whose tangent holds ``directions`` derivatives (or a scalar 0 when no
@@ -491,6 +484,6 @@ def jacobian_columns(entries: list[Any], directions: int) -> np.ndarray:
     """
     J = np.zeros((len(entries), directions))
     for i, entry in enumerate(entries):
-        t = tangent_of(entry)
+        t = tangent_of(entry, tag=tag)
         J[i] = np.broadcast_to(np.asarray(t, dtype=float), (directions,))
     return J

@@ -48,6 +48,8 @@ import numpy as np
 from ..engine import graph
 from ..scalar.value import Value
 from .dual_pass import jacobians, jvp_pass
+from .forward import Dual
+from .over_reverse import holds_duals, through_duals
 from .tracing import (
     DEPTH,
     ArgNums,
@@ -105,6 +107,8 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0, engine: Engine =
     """
 
     def value_and_grad_f(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        if holds_duals(args):  # forward over reverse (jvp of grad): see over_reverse
+            return through_duals(value_and_grad_f, args, kwargs, engine)
         nums, single = parse_argnums(argnums, len(args), "grad")
         tr = trace(f, args, kwargs, nums, engine, "grad")
         check_scalar_output(tr, "grad")
@@ -168,6 +172,8 @@ def jacobian(f: Callable[..., Any], argnums: ArgNums = 0, layout: Layout = "nume
         raise ValueError(f"jacobian: mode must be 'auto', 'reverse' or 'forward', got {mode!r}")
 
     def jacobian_f(*args: Any, **kwargs: Any) -> Any:
+        if holds_duals(args):
+            return through_duals(jacobian_f, args, kwargs, engine)
         nums, single = parse_argnums(argnums, len(args), "jacobian")
         out_shape, Js, shapes = jacobians(f, args, kwargs, nums, mode, engine)
         return unwrap([_laid_out(J, out_shape, s, layout) for J, s in zip(Js, shapes, strict=True)], single)
@@ -187,6 +193,8 @@ def hessian(f: Callable[..., Any], argnums: ArgNums = 0, engine: Engine = "auto"
     """
 
     def hessian_f(*args: Any, **kwargs: Any) -> Any:
+        if holds_duals(args):
+            return through_duals(hessian_f, args, kwargs, engine)
         nums, single = parse_argnums(argnums, len(args), "hessian")
         g = grad(f, nums if not single else nums[0], engine)
         if single:
@@ -230,6 +238,8 @@ def vjp(f: Callable[..., Any], x: Any, v: Any, engine: Engine = "auto") -> tuple
         ValueError: if ``v``'s shape is not the output's, naming both shapes.
     """
     args, single = (tuple(x), False) if isinstance(x, tuple) else ((x,), True)
+    if holds_duals(args):
+        return through_duals(lambda *a: vjp(f, a[0] if single else a, v, engine), args, {}, engine)
     nums = tuple(range(len(args)))
     tr = trace(f, args, {}, nums, engine, "vjp")
     cot = v if isinstance(v, Value) or is_tensor(v) else np.asarray(v, dtype=object if holds_nodes(v) else float)
@@ -260,13 +270,12 @@ def jvp(f: Callable[..., Any], x: Any, v: Any, engine: Engine = "auto") -> tuple
     classified = [classify(a, f"jvp: argument {n}", duals=True) for n, a in enumerate(args)]
     tangents = []
     for n, (arg, t) in enumerate(zip(classified, vs, strict=True)):
-        t_shape = np.shape(t) if not isinstance(t, Value) else ()
+        t_shape = t.shape if isinstance(t, Dual | Value) or is_tensor(t) else np.shape(t)
         if tuple(t_shape) != arg.shape:
             where = "x" if single else f"x[{n}]"
             raise ValueError(f"jvp: v has shape {tuple(t_shape)} but {where} has shape {arg.shape}; "
                              "v must be shaped like x")
-        tangents.append(t if isinstance(t, Value) or holds_nodes(np.asarray(t, dtype=object))
-                        else (float(t) if arg.shape == () else np.asarray(t, dtype=float)))
+        tangents.append(_tangent(t))
     nested = any(a.nested for a in classified) or DEPTH.get() > 0
     errors = []
     for chosen in (("value", "tensor") if engine == "auto" else (engine,)):
@@ -281,3 +290,13 @@ def jvp(f: Callable[..., Any], x: Any, v: Any, engine: Engine = "auto") -> tuple
             continue
         return as_numbers(primal, nested), as_numbers(tangent, nested)
     raise TypeError("jvp: f runs on neither scalar nor array dual numbers. " + " | ".join(errors))
+
+
+def _tangent(t: Any) -> Any:
+    """A tangent as the pass needs it: numbers as floats, nodes and duals as they are (never cast)."""
+    if isinstance(t, Dual | Value) or is_tensor(t) or holds_nodes(t):
+        return t
+    if isinstance(t, np.ndarray) and t.dtype == object and any(isinstance(e, Dual) for e in t.flat):
+        return t
+    arr = np.asarray(t, dtype=float)
+    return float(arr) if arr.ndim == 0 else arr

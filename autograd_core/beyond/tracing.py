@@ -76,7 +76,7 @@ class ForwardOverReverseError(TypeError):
 def classify(x: Any, where: str, duals: bool = False) -> Arg:
     """What kind of argument ``x`` is; ``duals=True`` (forward over forward) accepts dual numbers."""
     if duals and isinstance(x, Dual):
-        return Arg("dual", (), x)
+        return Arg("dual", x.shape, x)  # an array dual keeps its shape
     if duals and isinstance(x, np.ndarray) and x.dtype == object and any(isinstance(e, Dual) for e in x.flat):
         return Arg("dual_array", x.shape, x)
     if isinstance(x, Dual) or (isinstance(x, np.ndarray) and x.dtype == object

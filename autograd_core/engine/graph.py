@@ -190,6 +190,37 @@ def gradients(root: Node, inputs: Sequence[Node], seed: Any = 1.0, create_graph:
     return [grads.get(x, 0.0) for x in inputs]
 
 
+class _Roots:
+    """A virtual node above several outputs, so one topological order covers them all."""
+
+    __slots__ = ("parents",)
+
+    def __init__(self, parents: Sequence[Any]) -> None:
+        self.parents = tuple(parents)
+
+
+def push_tangents(outputs: Sequence[Any], inputs: Sequence[Node], tangents: Sequence[Any]) -> list[Any]:
+    """Forward mode over a recorded graph: each output's tangent when ``inputs[k]`` moves by ``tangents[k]``.
+
+    The chain rule of Eq. 4 read forwards, over the graph the engines have already built: in
+    topological order, a node's tangent is ``Σ_i ∂node/∂parent_i · tangent_i`` (``node._jvp``, the
+    table's local derivatives). This is how a reverse transform (``grad``) handed dual numbers gives
+    their tangent back (forward over reverse: the Hessian-vector product ``jvp(grad(f), x, v)``).
+    An output that no input reaches gets ``None``.
+    """
+    known: dict[int, Any] = {}
+    for x, t in zip(inputs, tangents, strict=True):
+        known[id(x)] = t
+    nodes = [o for o in outputs if hasattr(o, "parents")]
+    for node in topological_order(_Roots(nodes))[:-1]:  # the virtual root comes last
+        if node._is_leaf or id(node) in known:
+            continue
+        parent_tangents = [known.get(id(p)) for p in node.parents]
+        if any(t is not None for t in parent_tangents):
+            known[id(node)] = node._jvp(parent_tangents)
+    return [known.get(id(o)) for o in outputs]
+
+
 def zero_grad(root: Node) -> None:
     """Reset the gradient of every node in the graph below (and including) ``root``."""
     for node in topological_order(root):

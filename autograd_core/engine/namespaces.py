@@ -175,16 +175,18 @@ class _Graph:
     derivative is zero, so they return plain numbers (or arrays), not nodes.
     """
 
-    exp = staticmethod(lambda x: x.exp())
-    log = staticmethod(lambda x: x.log())
-    tanh = staticmethod(lambda x: x.tanh())
-    sigmoid = staticmethod(lambda x: x.sigmoid())
-    softplus = staticmethod(lambda x: x.softplus())
-    relu = staticmethod(lambda x: x.relu())
-    sin = staticmethod(lambda x: x.sin())
-    cos = staticmethod(lambda x: x.cos())
-    sqrt = staticmethod(lambda x: x.sqrt())
-    abs = staticmethod(lambda x: x.abs())
+    # A rule may meet a plain number among nodes (the constant base of 2.0 ** z): numbers are
+    # evaluated by the number namespaces, nodes by their own methods.
+    exp = staticmethod(lambda x: _on(x, "exp"))
+    log = staticmethod(lambda x: _on(x, "log"))
+    tanh = staticmethod(lambda x: _on(x, "tanh"))
+    sigmoid = staticmethod(lambda x: _on(x, "sigmoid"))
+    softplus = staticmethod(lambda x: _on(x, "softplus"))
+    relu = staticmethod(lambda x: _on(x, "relu"))
+    sin = staticmethod(lambda x: _on(x, "sin"))
+    cos = staticmethod(lambda x: _on(x, "cos"))
+    sqrt = staticmethod(lambda x: _on(x, "sqrt"))
+    abs = staticmethod(lambda x: _on(x, "abs"))
 
     @staticmethod
     def power(a: Any, b: Any) -> Any:
@@ -223,6 +225,13 @@ class _Graph:
         """
         node = next(o for o in operands if hasattr(o, "_apply"))
         return node._apply(entry, params, operands)
+
+
+def _on(x: Any, name: str) -> Any:
+    """``x.name()`` for a graph node; the number namespace's function for a plain number or array."""
+    if isinstance(x, float | int | np.ndarray | np.floating):
+        return getattr(_numbers(float(x) if isinstance(x, int | np.floating) else x), name)(x)
+    return getattr(x, name)()
 
 
 def _numbers(data: Any) -> Any:

@@ -48,6 +48,10 @@ class Node(Protocol):
         """``(parent, g · ∂self/∂parent)`` per parent that needs it; graph nodes when ``create_graph``."""
         ...
 
+    def _jvp(self, parent_tangents: list[Any]) -> Any:
+        """``Σ_i ∂self/∂parent_i · t_i`` over the parents whose tangent ``t_i`` is not None (forward mode)."""
+        ...
+
     def _contributions(self) -> list[tuple[int, Any, Any, Any]]:
         """``(position, parent, local, self.grad · local)`` per parent; ``local`` None when there is no
         single factor (a contraction)."""

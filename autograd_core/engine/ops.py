@@ -256,6 +256,20 @@ def chain(xp: Any, op: Unary | Binary, g: Any, local: Any, operands: tuple[Any, 
     return xp.select(op.keep(*operands), product)
 
 
+def chain_forward(xp: Any, op: Unary | Binary, t: Any, local: Any, operands: tuple[Any, ...]) -> Any:
+    """``local · t`` for forward mode: :func:`chain`, and a tangent entry of exactly 0 contributes 0.
+
+    An input that does not move does not move the output, also where ``local`` is infinite; with the
+    piecewise select this gives ``sqrt(relu(x))`` the derivative 0 at x < 0, as reverse mode does.
+    """
+    if isinstance(t, float | int):
+        return 0.0 if t == 0 else chain(xp, op, t, local, operands)
+    product = chain(xp, op, t, local, operands)
+    if isinstance(t, np.ndarray) and t.dtype != object and isinstance(product, np.ndarray):
+        return np.where(t != 0, product, 0.0)
+    return product
+
+
 # --- domains ----------------------------------------------------------------------------------
 def check_domain(op: Unary | Binary, *operands: Any) -> None:
     """Raise :func:`domain_error` if an entry of ``operands`` (numbers or arrays) is outside ``op``'s domain."""

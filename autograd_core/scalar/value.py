@@ -260,6 +260,14 @@ class Value:
         return [(k, p, local, ops.chain(SCALAR, op, g, local, data))
                 for k, (p, local) in enumerate(zip(self.parents, self._locals(), strict=True))]
 
+    def _jvp(self, parent_tangents: list[Any]) -> Any:
+        """Forward mode over this node: ``Σ_i local_i · t_i`` (``graph.push_tangents``)."""
+        op, data, total = self._op, self._operand_data(), 0.0
+        for local, t in zip(self._locals(), parent_tangents, strict=True):
+            if t is not None:
+                total = total + ops.chain_forward(SCALAR, op, t, local, data)
+        return total
+
     def _operand_data(self) -> tuple[float, ...]:
         return tuple(p.data for p in self.parents)
 

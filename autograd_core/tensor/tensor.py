@@ -356,6 +356,10 @@ class Tensor:
     def _terms(self, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
         return _nodes.terms(self, g, create_graph)
 
+    def _jvp(self, parent_tangents: list[Any]) -> Any:
+        """Forward mode over this node (``graph.push_tangents``): the table's rule read forwards."""
+        return _nodes.forward_terms(self, parent_tangents)
+
     @staticmethod
     def _apply(entry: Linear, params: Any, operands: Sequence[Any]) -> Tensor:
         """A linear entry of the table on Tensors (numbers are lifted): what ``GRAPH.apply`` records."""
