@@ -9,6 +9,10 @@ is skipped, so the README's test command passes without it.
   on a safe domain (``log``/``sqrt`` of values > 0.1, divisors away from 0, ``exp`` of |x| ≤ 5,
   ``softplus`` below torch's linear threshold 20, kinks of ``relu``/``abs`` avoided). The output is
   the sum of every node no other node uses, so every node matters. Gradient and Hessian of each.
+* **Forward over reverse and nested forward mode** on 500 of those graphs each: the Hessian-vector
+  product ``jvp(grad(f), x, v)`` against ``torch.func.jvp(torch.func.grad(f))`` (every 5th graph on the
+  Tensor engine too), and the second directional derivative ``uᵀ H v`` as a ``jvp`` nested in a ``jvp``
+  against ``torch.func.jvp`` of ``torch.func.jvp``.
 * **Random layers** ``Z = W X + b`` with a per-sample loss averaged over the m samples (squares,
   softmax cross-entropy, tanh), on the Value engine and on the Tensor engine: ∇_W, ∇_X, ∇_b and
   the Hessians with respect to ``b`` and ``W``.
@@ -26,7 +30,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pytest
 
-from autograd_core import grad, hessian
+from autograd_core import grad, hessian, jvp
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
@@ -43,8 +47,10 @@ TENSOR_EVERY = 5  # every 5th expression graph also runs on the Tensor engine (0
 # per comparison: (error, where, whether the reference was above FLOOR, i.e. a truly relative error)
 RESULTS: dict[str, list[tuple[float, str, bool]]] = {
     "graph_grad": [], "graph_hessian": [], "graph_grad_tensor": [], "graph_hessian_tensor": [],
-    "layer_grad": [], "layer_hessian": [],
+    "layer_grad": [], "layer_hessian": [], "forward_over_reverse": [], "forward_over_reverse_tensor": [],
+    "nested_jvp": [],
 }
+NESTED_GRAPHS = 500  # forward over reverse, and forward over forward, each
 
 UNARY = ["exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "softplus", "neg"]
 BINARY = ["add", "sub", "mul", "div", "pow_const", "pow"]
@@ -239,6 +245,47 @@ def test_random_expression_graphs_match_torch(chunk):
                 err = record(kind + suffix, ours, ref, program.text())
                 assert err < TOLERANCE, (f"{kind} ({engine}): relative error {err:.3g}\n{program.text()}\n"
                                          f"ours {ours}\ntorch {ref}")
+
+
+def directions(program: Program) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(50_000 + program.seed)
+    return rng.normal(size=len(program.inputs)), rng.normal(size=len(program.inputs))
+
+
+def torch_f(program: Program) -> Any:
+    return lambda t: run_torch(program, t)
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_forward_over_reverse_matches_torch(chunk):
+    per_chunk = NESTED_GRAPHS // CHUNKS
+    for seed in range(chunk * per_chunk, (chunk + 1) * per_chunk):
+        program = random_program(seed)
+        v, _ = directions(program)
+        x = torch.tensor(program.inputs, dtype=torch.float64)
+        _, hv_ref = torch.func.jvp(torch.func.grad(torch_f(program)), (x,), (torch.tensor(v),))
+        engines = ["value", "tensor"] if seed % TENSOR_EVERY == 0 else ["value"]
+        for engine in engines:
+            f = lambda y, p=program: run_ours(p, y)
+            _, hv = jvp(grad(f, engine=engine), program.inputs, v, engine=engine)
+            kind = "forward_over_reverse" + ("" if engine == "value" else "_tensor")
+            err = record(kind, hv, hv_ref.numpy(force=True), program.text())
+            assert err < TOLERANCE, f"{kind}: relative error {err:.3g}\n{program.text()}\nours {hv}\ntorch {hv_ref}"
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_nested_forward_mode_matches_torch(chunk):
+    per_chunk = NESTED_GRAPHS // CHUNKS
+    for seed in range(chunk * per_chunk, (chunk + 1) * per_chunk):
+        program = random_program(seed)
+        u, v = directions(program)
+        f = lambda y, p=program: run_ours(p, y)
+        _, uhv = jvp(lambda y, f=f, u=u: jvp(f, y, u)[1], program.inputs, v)
+        inner = lambda y, p=program, u=u: torch.func.jvp(torch_f(p), (y,), (torch.tensor(u),))[1]
+        x = torch.tensor(program.inputs, dtype=torch.float64)
+        _, ref = torch.func.jvp(inner, (x,), (torch.tensor(v),))
+        err = record("nested_jvp", uhv, ref.numpy(force=True), program.text())
+        assert err < TOLERANCE, f"nested jvp: relative error {err:.3g}\n{program.text()}\nours {uhv}\ntorch {ref}"
 
 
 # --- random layers -----------------------------------------------------------------------------------
