@@ -102,9 +102,26 @@ def test_tensor_engine_functions_are_checked_too(monkeypatch):
 
 
 def test_bad_arguments_are_explained():
-    with pytest.raises(ValueError, match="eps must be a positive number"):
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
         gradcheck(lambda x: x, 1.0, eps=0.0)
     with pytest.raises(ValueError, match="2 names for 1 inputs"):
         gradcheck(lambda x: x, 1.0, names=["a", "b"])
     with pytest.raises(ValueError, match=r"f fails at x0 - eps: log"):
         gradcheck(lambda x: x.log(), 5e-7)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("atol", float("nan")), ("rtol", float("nan")), ("atol", float("inf")), ("atol", -1e-3), ("eps", float("nan")),
+     ("eps", 0.0), ("eps", float("inf")), ("rtol", "0.1")],
+)
+def test_nan_inf_and_negative_settings_are_refused(setting, value):
+    # atol=nan reported 'passed' for anything: every comparison with NaN is False.
+    with pytest.raises(ValueError, match=f"gradcheck: {setting} must be a finite number"):
+        gradcheck(lambda v: v.relu(), 0.0, **{setting: value})
+
+
+def test_the_step_follows_the_scale_of_each_entry():
+    # A fixed eps=1e-6 beside 1e8 is lost in rounding: the report blamed the engine for x**2's gradient.
+    report = gradcheck(lambda x: x**2, np.array([1e-8, 1.0, 1e8]))
+    assert report.passed, str(report)

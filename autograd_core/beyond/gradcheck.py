@@ -65,7 +65,7 @@ class GradcheckReport:
 
     def __str__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        lines = [f"gradcheck {verdict}: every entry, central differences (eps={self.eps:g}, "
+        lines = [f"gradcheck {verdict}: every entry, central differences (step eps·max(1, |x|), eps={self.eps:g}, "
                  f"|analytic - numeric| <= {self.atol:g} + {self.rtol:g}·|numeric|)"]
         header = ("input", "shape", "failed", "worst entry", "analytic", "numeric", "|diff|", "tolerance", "result")
         rows = [header]
@@ -118,10 +118,8 @@ def gradcheck(
         A :class:`GradcheckReport`: per input the worst entry (largest ``|diff| / tolerance``), its
         analytic and numeric values, how many entries failed; ``str(report)`` is a small table.
     """
-    if not (eps > 0 and math.isfinite(eps)):
-        raise ValueError(f"gradcheck: eps must be a positive number, got {eps!r}")
-    if atol < 0 or rtol < 0:
-        raise ValueError(f"gradcheck: atol and rtol must be >= 0, got atol={atol!r}, rtol={rtol!r}")
+    for name, value, positive in (("eps", eps, True), ("atol", atol, False), ("rtol", rtol, False)):
+        _check_setting(name, value, positive)
     args = tuple(inputs) if isinstance(inputs, tuple) else (inputs,)
     if not args:
         raise ValueError("gradcheck: no inputs to check")
@@ -143,6 +141,15 @@ def gradcheck(
     return report
 
 
+def _check_setting(name: str, value: Any, positive: bool) -> None:
+    """eps must be a finite number > 0, atol and rtol finite numbers >= 0: NaN would pass every entry."""
+    ok = isinstance(value, int | float | np.floating) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (positive and value == 0):
+        need = "a finite number > 0" if positive else "a finite number >= 0"
+        raise ValueError(f"gradcheck: {name} must be {need}, got {value!r} (a NaN tolerance would pass every "
+                         "entry, an infinite one every entry but NaN)")
+
+
 def _point(x: Any, where: str) -> Any:
     arg = classify(x, where)
     if arg.nested:
@@ -157,13 +164,19 @@ def _evaluate(f: Callable[..., Any], points: list[Any], engine: str) -> np.ndarr
 
 def _central_differences(f: Callable[..., Any], points: list[Any], a: int, eps: float, engine: str,
                          out_shape: tuple[int, ...], label: str) -> np.ndarray:
-    """``(outputs, entries of input a)``: one pair of evaluations of ``f`` per entry."""
+    """``(outputs, entries of input a)``: one pair of evaluations of ``f`` per entry.
+
+    The step is ``eps · max(1, |x_j|)``: a fixed step is lost in rounding beside a large entry
+    (``1e8 + 1e-6`` is ``1e8`` to within float64's spacing there), which would blame the engine for
+    the finite differences' failure.
+    """
     x = np.array(points[a], dtype=float)
     M = int(np.prod(out_shape, dtype=int))
     J = np.zeros((M, x.size))
     for j in range(x.size):
+        h = eps * max(1.0, abs(float(x.flat[j])))
         values = []
-        for step in (eps, -eps):
+        for step in (h, -h):
             moved = x.copy()
             moved.flat[j] += step
             trial = list(points)
@@ -173,7 +186,7 @@ def _central_differences(f: Callable[..., Any], points: list[Any], a: int, eps: 
             except (ValueError, ArithmeticError) as err:
                 where = _entry_name(label, np.unravel_index(j, x.shape) if x.ndim else ())
                 raise ValueError(f"gradcheck: f fails at {where} {'+' if step > 0 else '-'} eps: {err}") from err
-        J[:, j] = (values[0] - values[1]) / (2 * eps)
+        J[:, j] = (values[0] - values[1]) / (2 * h)
     return J
 
 
