@@ -155,3 +155,13 @@ def test_linear_decay_clamps_at_the_end():
 def test_bad_arguments_are_refused(build, message):
     with pytest.raises((ValueError, TypeError), match=message):
         build()
+
+
+def test_a_parameter_given_twice_is_refused():
+    # SGD([p, p]) stepped p twice per step(): twice the learning rate, without a word.
+    from autograd_core import Tensor
+
+    for p in (Value(1.0), Tensor([1.0, 2.0], requires_grad=True)):
+        for opt in (SGD, Adam):
+            with pytest.raises(ValueError, match="parameter 1 is the same object as parameter 0"):
+                opt([p, p], lr=0.1)

@@ -31,9 +31,14 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        for p in self.params:
+        seen: dict[int, int] = {}
+        for k, p in enumerate(self.params):
             if not (hasattr(p, "data") and hasattr(p, "grad")):
                 raise TypeError(f"{type(self).__name__}: parameters need .data and .grad, got {type(p).__name__}")
+            if id(p) in seen:  # it would be stepped twice per step(), silently doubling its learning rate
+                raise ValueError(f"{type(self).__name__}: parameter {k} is the same object as parameter {seen[id(p)]}; "
+                                 "pass each parameter once (e.g. list({id(p): p for p in params}.values()))")
+            seen[id(p)] = k
         self._schedule: Schedule | None = lr if callable(lr) else None
         self.lr = float(self._schedule(0) if self._schedule else lr)
         _check_lr(self.lr, type(self).__name__)
