@@ -321,6 +321,9 @@ class Dual:
         return f"Dual(primal={self.primal!r}, tangent={self.tangent!r}{tag})"
 
 
+
+ops.add_unary_methods(Dual, Dual._unary)
+
 _TAGS = itertools.count(1)
 
 
@@ -441,9 +444,9 @@ def _matmul(a: Any, b: Any) -> Any:
     return _linear(ops.EINSUM, plan, a, b)
 
 
-_UNARY_UFUNCS: dict[Any, str] = {
-    np.negative: "__neg__", np.exp: "exp", np.log: "log", np.tanh: "tanh", np.sin: "sin",
-    np.cos: "cos", np.sqrt: "sqrt", np.absolute: "abs",
+_UNARY_UFUNCS: dict[Any, str] = {  # numpy's ufunc of an entry's name, and two of other names
+    **{getattr(np, name): name for name in ops.UNARY if isinstance(getattr(np, name, None), np.ufunc)},
+    np.negative: "__neg__", np.absolute: "abs",
 }
 _BINARY_BY_NAME: dict[str, Callable[[Any, Any], Any]] = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,

@@ -103,6 +103,21 @@ class _Scalar:
         return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
 
 
+    def __getattr__(self, name: str) -> Any:
+        """A function no method above defines: ``math``'s, with numpy's IEEE answers (inf, NaN) for its errors."""
+        function = getattr(math, name)
+
+        def ieee(x: float) -> float:
+            try:
+                return function(x)
+            except OverflowError:
+                return math.inf
+            except ValueError:
+                return math.nan
+
+        return ieee
+
+
 SCALAR = _Scalar()
 
 
@@ -160,6 +175,11 @@ class _Array:
     def apply(entry: Any, params: Any, *operands: Any) -> Any:
         """A structural entry of the table (contraction, reshape, index ...) on arrays: its forward."""
         return entry.forward(params, *operands)
+
+
+    def __getattr__(self, name: str) -> Any:
+        """A function no method above defines: numpy's of the same name (``np.log1p``, ``np.expm1`` ...)."""
+        return getattr(np, name)
 
 
 ARRAY = _Array()
@@ -237,6 +257,11 @@ def _on(x: Any, name: str) -> Any:
 def _numbers(data: Any) -> Any:
     """The namespace for a node's data: SCALAR for a float, ARRAY for an array."""
     return SCALAR if isinstance(data, float) else ARRAY
+
+
+    def __getattr__(self, name: str) -> Any:
+        """A function no method above defines: the node's method of the same name (numbers: their namespace)."""
+        return lambda x: _on(x, name)
 
 
 GRAPH = _Graph()

@@ -243,6 +243,25 @@ LINEAR: dict[str, Linear] = {
 TABLE: dict[str, Unary | Binary | Linear] = {**UNARY, **BINARY, **LINEAR}
 
 
+def add_unary_methods(cls: type, apply: Callable[[Any, Unary], Any]) -> None:
+    """Give ``cls`` a method per unary entry it does not define by hand: ``x.log1p()`` is ``apply(x, LOG1P)``.
+
+    So an entry added to :data:`UNARY` is a method of ``Value``, ``Tensor`` and ``Dual`` at once.
+    """
+    for op in UNARY.values():
+        if not hasattr(cls, op.name):
+            setattr(cls, op.name, _method(op, apply))
+
+
+def _method(op: Unary, apply: Callable[[Any, Unary], Any]) -> Callable[[Any], Any]:
+    def method(self: Any) -> Any:
+        return apply(self, op)
+
+    method.__name__ = op.name
+    method.__doc__ = f"``{op.name}``, elementwise: the derivative table's entry (``autograd_core.engine.ops``)."
+    return method
+
+
 # --- piecewise rules --------------------------------------------------------------------------
 def chain(xp: Any, op: Unary | Binary, g: Any, local: Any, operands: tuple[Any, ...]) -> Any:
     """One term of the chain rule, ``g · local``, with the off branch of a piecewise rule exactly 0.

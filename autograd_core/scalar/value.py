@@ -333,6 +333,9 @@ class Value:
         return f"Value(data={self.data:.6g}, grad={_short(self.grad)}{label})"
 
 
+
+ops.add_unary_methods(Value, Value._unary)
+
 def _short(g: Any) -> str:
     return f"{g:.6g}" if isinstance(g, float) else repr(g)
 

@@ -25,9 +25,9 @@ from . import nodes
 from .tensor import Tensor, _lift_strict
 
 # --- ufuncs -----------------------------------------------------------------------------------
-_UNARY: dict[Any, ops.Unary] = {
-    np.negative: ops.NEG, np.exp: ops.EXP, np.log: ops.LOG, np.tanh: ops.TANH, np.sin: ops.SIN,
-    np.cos: ops.COS, np.sqrt: ops.SQRT, np.absolute: ops.ABS, np.fabs: ops.ABS,
+_UNARY: dict[Any, ops.Unary] = {  # numpy's ufunc of an entry's name (np.exp ...), and a few of other names
+    **{getattr(np, name): op for name, op in ops.UNARY.items() if isinstance(getattr(np, name, None), np.ufunc)},
+    np.negative: ops.NEG, np.absolute: ops.ABS, np.fabs: ops.ABS,
 }
 _BINARY: dict[Any, ops.Binary] = {
     np.add: ops.ADD, np.subtract: ops.SUB, np.multiply: ops.MUL, np.true_divide: ops.DIV,

@@ -495,3 +495,5 @@ def _lift_strict(x: Any, where: str) -> Tensor:
 # first: imported last.
 from . import dispatch as _dispatch  # noqa: E402
 from . import nodes as _nodes  # noqa: E402
+
+ops.add_unary_methods(Tensor, lambda t, op: _nodes.unary(op, t))
