@@ -13,18 +13,7 @@ from autograd_core.engine.graph import gradients
 
 # name, function (on Value or Dual alike), points away from kinks and singularities
 CASES = [
-    ("neg", lambda v: -v, [-2.0, 3.5]),
-    ("exp", lambda v: v.exp(), [-3.0, 0.7]),
-    ("log", lambda v: v.log(), [0.01, 7.0]),
-    ("tanh", lambda v: v.tanh(), [-3.0, 0.9]),
-    ("sigmoid", lambda v: v.sigmoid(), [-30.0, 1.3]),
-    ("relu", lambda v: v.relu(), [-1.5, 0.3]),
-    ("sin", lambda v: v.sin(), [-2.0, 10.0]),
-    ("cos", lambda v: v.cos(), [-2.0, 1.0]),
-    ("sqrt", lambda v: v.sqrt(), [0.01, 9.0]),
-    ("abs", lambda v: v.abs(), [-2.0, 0.5]),
     ("abs_builtin", lambda v: abs(v), [-2.0]),
-    ("softplus", lambda v: v.softplus(), [-40.0, 2.0]),
     ("pow_int", lambda v: v**3, [-2.0, 1.5]),
     ("pow_neg", lambda v: v**-2, [-2.0, 0.5]),
     ("pow_frac", lambda v: v**0.5, [0.1, 2.0]),

@@ -19,20 +19,9 @@ def grad_of(f, x: float) -> float:
     return v.grad
 
 
-# name, function on a Value, points of its domain (kept away from kinks and singularities)
+# Operators and reflected forms on a Value (the table's entries themselves are driven by tests/test_rules.py)
 UNARY_CASES = [
-    ("neg", lambda v: -v, [-2.0, 0.0, 3.5]),
-    ("exp", lambda v: v.exp(), [-3.0, 0.0, 0.7, 4.0]),
-    ("log", lambda v: v.log(), [0.01, 0.5, 1.0, 7.0]),
-    ("tanh", lambda v: v.tanh(), [-3.0, -0.4, 0.0, 0.9, 2.5]),
-    ("sigmoid", lambda v: v.sigmoid(), [-30.0, -2.0, 0.0, 1.3, 25.0]),
-    ("relu", lambda v: v.relu(), [-1.5, 0.3, 4.0]),
-    ("sin", lambda v: v.sin(), [-2.0, 0.0, 1.0, 10.0]),
-    ("cos", lambda v: v.cos(), [-2.0, 0.0, 1.0, 10.0]),
-    ("sqrt", lambda v: v.sqrt(), [0.01, 1.0, 9.0]),
-    ("abs", lambda v: v.abs(), [-2.0, 0.5]),
     ("abs_builtin", lambda v: abs(v), [-2.0, 0.5]),
-    ("softplus", lambda v: v.softplus(), [-40.0, -1.0, 0.0, 2.0, 40.0]),
     ("pow_int", lambda v: v**3, [-2.0, -0.5, 0.0, 1.5]),
     ("pow_neg", lambda v: v**-2, [-2.0, 0.5, 3.0]),
     ("pow_frac", lambda v: v**0.5, [0.1, 2.0]),
@@ -53,24 +42,6 @@ def test_unary_rules_match_central_differences(name, f, points):
     for x in points:
         expected = central_difference(lambda t: f(Value(t)).data, x)
         assert grad_of(f, x) == pytest.approx(expected, rel=1e-6, abs=1e-7), (name, x)
-
-
-BINARY_CASES = [
-    ("add", lambda a, b: a + b),
-    ("sub", lambda a, b: a - b),
-    ("mul", lambda a, b: a * b),
-    ("div", lambda a, b: a / b),
-    ("pow", lambda a, b: a**b),
-]
-
-
-@pytest.mark.parametrize("name,f", BINARY_CASES, ids=[c[0] for c in BINARY_CASES])
-@pytest.mark.parametrize("a,b", [(0.7, 1.3), (2.5, -0.4), (1.9, 3.0), (0.2, 0.5)])
-def test_binary_rules_match_central_differences(name, f, a, b):
-    va, vb = Value(a), Value(b)
-    f(va, vb).backward()
-    assert va.grad == pytest.approx(central_difference(lambda t: f(Value(t), Value(b)).data, a), rel=1e-6)
-    assert vb.grad == pytest.approx(central_difference(lambda t: f(Value(a), Value(t)).data, b), rel=1e-6)
 
 
 def test_worked_example_tanh_neuron():

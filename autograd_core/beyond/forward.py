@@ -415,20 +415,17 @@ def _boxed(x: Any) -> Any:
 
 
 def _linear(entry: Linear, params: Any, *operands: Any) -> Dual:
-    """A linear entry of the table on duals: no rule of its own is needed.
+    """A linear entry of the table on duals: its tangent follows from linearity (``ops.linear_tangent``).
 
-    The output is linear in each operand, so its tangent is the same entry applied with one
-    operand replaced by its tangent, summed over the operands that carry one
-    (``d(A B) = dA · B + A · dB`` for the matrix product).
+    ``d(A B) = dA · B + A · dB`` for the matrix product (multilinear); ``d stack(a, b) = stack(da, db)``.
     """
     level = _level(*operands)
     if any(isinstance(x, Dual) and x.tag != level for x in operands):
         raise TypeError(f"{entry.name}: array duals of two nested forward-mode transforms cannot meet in one "
                         "linear operation here; differentiate the inner function in reverse mode (grad, vjp)")
     primals = [x.primal if isinstance(x, Dual) else x for x in operands]
-    terms = [entry.forward(params, *primals[:i], x._full_tangent(), *primals[i + 1:])
-             for i, x in enumerate(operands) if isinstance(x, Dual)]
-    return Dual(entry.forward(params, *primals), sum(terms[1:], terms[0]), level)
+    tangents = [x._full_tangent() if isinstance(x, Dual) else None for x in operands]
+    return Dual(entry.forward(params, *primals), ops.linear_tangent(entry, params, primals, tangents), level)
 
 
 def _matmul(a: Any, b: Any) -> Any:

@@ -74,12 +74,18 @@ class Binary(NamedTuple):
 
 
 class Linear(NamedTuple):
-    """A primitive linear in each operand: the contraction and the shape ops."""
+    """A primitive linear in each operand: the contraction and the shape ops.
+
+    Forward mode needs no rule. A *jointly* linear entry (reshape, stack, concatenate ...) maps the
+    tangents as it maps the values: ``ẏ = f(ẋ_0, …, ẋ_n)``. A *multilinear* one (the contraction, a
+    product of its operands) is linear in each operand separately: ``ẏ = Σ_i f(x_0, …, ẋ_i, …, x_n)``.
+    """
 
     name: str
     forward: Callable[..., Any]  # (params, *arrays) -> out
     vjp: Callable[..., Any]  # (xp, params, g, i, operands) -> ∂L/∂operand_i, given g = ∂L/∂out
     symbol: str = ""  # what drawings show; the name if empty
+    multilinear: bool = False  # linear in each operand separately (a product), not jointly
 
     @property
     def label(self) -> str:
@@ -215,7 +221,7 @@ def _along(axis: int, part: Any) -> tuple[Any, ...]:
 
 
 #                name            forward (params, *arrays)              reverse rule (xp, params, g, i, operands)
-EINSUM = Linear("einsum", lambda plan, *xs: contract(plan.subscripts, list(xs)), _contraction_vjp)
+EINSUM = Linear("einsum", lambda plan, *xs: contract(plan.subscripts, list(xs)), _contraction_vjp, multilinear=True)
 RESHAPE = Linear("reshape", lambda shape, x: x.reshape(shape),
                  lambda xp, shape, g, i, xs: xp.apply(RESHAPE, xs[0].shape, g))
 INDEX = Linear("index", lambda index, x: x[index],
@@ -260,6 +266,19 @@ def _method(op: Unary, apply: Callable[[Any, Unary], Any]) -> Callable[[Any], An
     method.__name__ = op.name
     method.__doc__ = f"``{op.name}``, elementwise: the derivative table's entry (``autograd_core.engine.ops``)."
     return method
+
+
+def linear_tangent(entry: Linear, params: Any, values: list[Any], tangents: list[Any]) -> Any:
+    """The tangent of a linear entry's output, from its operands' tangents (``None``: constant operand).
+
+    No rule is written for it; it follows from linearity (see :class:`Linear`).
+    """
+    moving = [i for i, t in enumerate(tangents) if t is not None]
+    if entry.multilinear:
+        terms = [entry.forward(params, *values[:i], tangents[i], *values[i + 1:]) for i in moving]
+        return sum(terms[1:], terms[0])
+    return entry.forward(params, *[np.zeros(np.shape(v)) if t is None else t for v, t in zip(values, tangents,
+                                                                                          strict=True)])
 
 
 # --- piecewise rules --------------------------------------------------------------------------

@@ -121,19 +121,19 @@ def elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[in
 def forward_terms(node: Tensor, parent_tangents: list[Any]) -> Any:
     """``Σ_i ∂node/∂parent_i · t_i``: elementwise ``local · t``; a linear entry applied to the tangents."""
     op, datas, total = node._op, [p.data for p in node._parents], None
+    if isinstance(op, Call):
+        with np.errstate(all="ignore"):
+            return ops.linear_tangent(op.entry, op.params, datas, parent_tangents)
     with np.errstate(all="ignore"):
         for i, t in enumerate(parent_tangents):
             if t is None:
                 continue
-            if isinstance(op, Call):
-                term = op.entry.forward(op.params, *datas[:i], t, *datas[i + 1:])
-            else:
-                y = datas[1] if len(datas) == 2 else None
-                if op is ops.POW_CONST:
-                    y = float(y) if y.ndim == 0 else y
-                local = (op.derivative(ARRAY, datas[0], node.data) if isinstance(op, Unary)
-                         else (op.d_a if i == 0 else op.d_b)(ARRAY, datas[0], y, node.data))
-                term = ops.chain_forward(ARRAY, op, t, local, tuple(datas))
+            y = datas[1] if len(datas) == 2 else None
+            if op is ops.POW_CONST:
+                y = float(y) if y.ndim == 0 else y
+            local = (op.derivative(ARRAY, datas[0], node.data) if isinstance(op, Unary)
+                     else (op.d_a if i == 0 else op.d_b)(ARRAY, datas[0], y, node.data))
+            term = ops.chain_forward(ARRAY, op, t, local, tuple(datas))
             term = np.broadcast_to(term, node.shape) if isinstance(term, np.ndarray) else term
             total = term if total is None else total + term
     return total
