@@ -86,6 +86,7 @@ CASES: dict[str, Case] = {
     "sqrt": Case(u(0.1, 4), method("sqrt"), bad=[-1.0]),
     "abs": Case(u(-3, 3, away=0.1), method("abs")),
     "softplus": Case(u(-6, 6), method("softplus")),
+    "log1p": Case(u(-0.9, 3), method("log1p"), bad=[-2.0]),
     "add": Case(uu((-3, 3), (-3, 3)), lambda a, b: a + b),
     "sub": Case(uu((-3, 3), (-3, 3)), lambda a, b: a - b),
     "mul": Case(uu((-3, 3), (-3, 3)), lambda a, b: a * b),

@@ -148,6 +148,8 @@ SQRT = Unary("sqrt", lambda xp, x: xp.sqrt(x), lambda xp, x, out: 0.5 * xp.power
              invalid=lambda x: x < 0, domain="x >= 0")
 ABS = Unary("abs", lambda xp, x: xp.abs(x), lambda xp, x, out: xp.sign(x), keep=lambda x: x != 0)
 SOFTPLUS = Unary("softplus", lambda xp, x: xp.softplus(x), lambda xp, x, out: xp.sigmoid(x))
+LOG1P = Unary("log1p", lambda xp, x: xp.log1p(x), lambda xp, x, out: 1.0 / (1.0 + x),
+              invalid=lambda x: x <= -1, domain="x > -1")
 
 
 # --- contraction and shape operations ---------------------------------------------------------
@@ -241,7 +243,9 @@ MASK = Linear("mask", lambda keep, y: np.where(keep, y, 0.0), lambda xp, keep, g
 
 
 # --- the whole table --------------------------------------------------------------------------
-UNARY: dict[str, Unary] = {op.name: op for op in (NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, SOFTPLUS)}
+UNARY: dict[str, Unary] = {
+    op.name: op for op in (NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, SOFTPLUS, LOG1P)
+}
 BINARY: dict[str, Binary] = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, POW_CONST)}
 LINEAR: dict[str, Linear] = {
     op.name: op for op in (EINSUM, RESHAPE, INDEX, SCATTER, STACK, CONCATENATE, BROADCAST_TO, MASK)
