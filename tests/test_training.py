@@ -10,6 +10,7 @@ from autograd_core import nn
 from autograd_core.cli.app import main
 from autograd_core.engine import ops
 from autograd_core.learn.data import make_moons
+from autograd_core.learn.demos import train_digits, train_moons
 from autograd_core.learn.optim import SGD, Adam
 from autograd_core.learn.training import (
     GradientCheckError,
@@ -18,8 +19,6 @@ from autograd_core.learn.training import (
     check_gradients,
     fit,
     predict,
-    train_digits,
-    train_moons,
 )
 
 

@@ -40,29 +40,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _add_verify_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..layer.verify import add_arguments
+    from .verify import add_arguments
 
     add_arguments(parser)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """``autograd-core verify``: the verification table of :mod:`autograd_core.layer.verify`."""
-    from ..layer.verify import main_verify
+    from .verify import main
 
-    return main_verify(args)
+    return main(args)
 
 
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    from ..learn.training import add_train_arguments
+    from .train import add_arguments
 
-    add_train_arguments(parser)
+    add_arguments(parser)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     """``autograd-core train moons|digits``: the training demos of :mod:`autograd_core.learn.training`."""
-    from ..learn.training import main_train
+    from .train import main
 
-    return main_train(args)
+    return main(args)
 
 
 def _add_graph_arguments(parser: argparse.ArgumentParser) -> None:

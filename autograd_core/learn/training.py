@@ -18,14 +18,10 @@ a run trustworthy:
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,11 +29,10 @@ import numpy as np
 from ..engine.graph import no_grad
 from ..scalar.value import Value
 from . import nn
-from .data import batches, load_digits, make_moons, train_test_split
-from .optim import SGD, Adam, Optimizer, linear_decay
+from .data import batches
+from .optim import Adam, Optimizer
 
 __all__ = [
-    "DemoResult",
     "GradientCheckError",
     "History",
     "NonFiniteLossError",
@@ -45,10 +40,7 @@ __all__ = [
     "accuracy",
     "check_gradients",
     "fit",
-    "plot_demo",
     "predict",
-    "train_digits",
-    "train_moons",
 ]
 
 
@@ -376,267 +368,3 @@ def _update_bar(bar: Any, history: History) -> None:
         postfix["val_acc"] = f"{history.val_accuracy[-1]:.3f}"
     bar.set_postfix(postfix, refresh=False)
     bar.update(1)
-
-
-# --- the two demos (the CLI's `train` subcommand and the tests run these) -------------------------
-@dataclass
-class DemoResult:
-    """A finished demo: the trained model, its history, the accuracy that counts, and the data."""
-
-    name: str
-    model: nn.Module
-    history: History
-    accuracy: float  # moons: training accuracy; digits: accuracy on the held-out test quarter
-    target: float
-    X: np.ndarray  # the data the accuracy is measured on
-    y: np.ndarray
-    loss: str
-
-    @property
-    def reached(self) -> bool:
-        return self.accuracy >= self.target
-
-
-def train_moons(
-    *,
-    n_samples: int = 100,
-    hidden: tuple[int, ...] = (16, 16),
-    epochs: int = 100,
-    noise: float = 0.1,
-    seed: int = 1,
-    check_every: int | None = None,
-    progress: bool = True,
-) -> DemoResult:
-    """micrograd's demo on our scalar engine: a ``Value`` MLP 2-16-16-1 (relu) on 100 moons points.
-
-    Hinge loss with labels ±1, L2 penalty ``1e-4 · Σ θ²``, full-batch SGD with the learning rate
-    decaying linearly from 1.0 to 0.1. Target: 100 % training accuracy.
-    """
-    X, y01 = make_moons(n_samples, noise=noise, seed=seed)
-    y = 2 * y01 - 1
-    model = nn.MLP(2, [*hidden, 1], activation="relu", seed=seed)
-    optimizer = SGD(model.parameters(), lr=linear_decay(1.0, 0.1, epochs))
-    history = fit(model, X, y, loss="hinge", optimizer=optimizer, epochs=epochs, l2=1e-4,
-                  check_every=check_every, progress=progress)
-    return DemoResult("moons", model, history, accuracy(model, X, y, loss="hinge"), 1.0, X, y, "hinge")
-
-
-def train_digits(
-    *,
-    hidden: tuple[int, ...] = (64,),
-    epochs: int = 30,
-    batch_size: int = 64,
-    lr: float = 1e-2,
-    seed: int = 0,
-    check_every: int | None = None,
-    progress: bool = True,
-) -> DemoResult:
-    """The vectorized engine on real data: a ``Tensor`` MLP 64-64-10 (tanh) on the UCI digits.
-
-    A stratified quarter (450 images) is held out; the model trains on the rest with softmax
-    cross-entropy and Adam in mini-batches of 64. Target: ≥ 95 % accuracy on the held-out quarter.
-    """
-    X, y = load_digits()
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, seed=seed)
-    model = nn.TensorMLP(64, [*hidden, 10], activation="tanh", seed=seed)
-    optimizer = Adam(model.parameters(), lr=lr)
-    history = fit(model, X_train, y_train, loss="softmax_cross_entropy", optimizer=optimizer, epochs=epochs,
-                  batch_size=batch_size, validation=(X_test, y_test), check_every=check_every, progress=progress,
-                  seed=seed)
-    test_acc = accuracy(model, X_test, y_test, loss="softmax_cross_entropy")
-    return DemoResult("digits", model, history, test_acc, 0.95, X_test, y_test, "softmax_cross_entropy")
-
-
-def plot_demo(result: DemoResult, path: str) -> None:
-    """Save the loss curve (and accuracy) of a demo to ``path``; for moons, also the decision boundary.
-
-    Needs matplotlib (``pip install 'autograd-core[plot]'``).
-    """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as err:
-        raise ImportError("--plot needs matplotlib: pip install 'autograd-core[plot]'") from err
-    h = result.history
-    panels = 2 if result.name == "moons" else 1
-    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4.2), squeeze=False)
-    ax = axes[0, 0]
-    epochs = np.arange(1, h.epochs + 1)
-    ax.plot(epochs, h.loss, color="tab:blue", label="training loss")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_yscale("log" if min(h.loss) > 0 else "linear")
-    acc_ax = ax.twinx()
-    acc_ax.plot(epochs, h.accuracy, color="tab:orange", label="training accuracy")
-    if h.val_accuracy:
-        acc_ax.plot(epochs, h.val_accuracy, color="tab:green", label="test accuracy")
-    acc_ax.set_ylabel("accuracy")
-    acc_ax.set_ylim(0.0, 1.02)
-    lines = ax.get_lines() + acc_ax.get_lines()
-    ax.legend(lines, [line.get_label() for line in lines], loc="center right")
-    ax.set_title(f"{result.name}: {result.model!r}", fontsize=9)
-    if result.name == "moons":
-        _plot_boundary(axes[0, 1], result)
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _plot_boundary(ax: Any, result: DemoResult, resolution: int = 40) -> None:
-    X, y = result.X, result.y
-    pad = 0.5
-    xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, resolution)
-    ys = np.linspace(X[:, 1].min() - pad, X[:, 1].max() + pad, resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-    # The trained weights through numpy's forward pass (the same function: the tests check that the
-    # engines agree with it); building a scalar graph for every grid point would take seconds.
-    from ..layer.closed_form import mlp_forward
-
-    model = result.model
-    scores = mlp_forward(model.weights(), model.biases(), grid.T, model.activation)[-1][0].reshape(gx.shape)
-    ax.contourf(gx, gy, scores > 0, levels=1, cmap="coolwarm", alpha=0.35)
-    ax.contour(gx, gy, scores, levels=[0.0], colors="k", linewidths=1)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolors="k", s=22)
-    ax.set_title(f"decision boundary (training accuracy {result.accuracy:.0%})", fontsize=9)
-    ax.set_aspect("equal")
-
-
-# --- `autograd-core train` --------------------------------------------------------------------------
-def add_train_arguments(parser: Any) -> None:
-    """The options of ``autograd-core train`` (registered by :mod:`autograd_core.cli.app`)."""
-    parser.add_argument("demo", choices=("moons", "digits"), metavar="{moons,digits}",
-                        help="moons: Value MLP 2-16-16-1 on 100 two-moons points (target 100%% training accuracy); "
-                        "digits: Tensor MLP 64-64-10 on the UCI digits (target >= 95%% on a held-out quarter)")
-    parser.add_argument("--epochs", type=_positive_int, default=None,
-                        help="passes over the data (moons 100, digits 30)")
-    parser.add_argument("--hidden", type=_sizes, default=None, metavar="N[,N...]",
-                        help="hidden layer sizes (moons 16,16; digits 64)")
-    parser.add_argument("--samples", type=_positive_int, default=None,
-                        help="moons only: number of points, at least 2 (default 100)")
-    parser.add_argument("--lr", type=_positive_float, default=None,
-                        help="digits only: Adam's learning rate (default 0.01)")
-    parser.add_argument("--seed", type=_seed, default=None, help="data and initialisation seed (moons 1, digits 0)")
-    parser.add_argument("--check-every", type=_positive_int, default=None, metavar="N",
-                        help="every N steps, compare the gradients with closed-form backprop; stop if they disagree")
-    parser.add_argument("--plot", metavar="PATH", default=None,
-                        help="save the loss curve (and for moons the decision boundary) as a .png, .svg or .pdf "
-                        "image; needs matplotlib")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-
-PLOT_FORMATS = ("png", "svg", "pdf")
-
-
-def _check_train_options(args: Any) -> str | None:
-    """The first problem with the options that training would only hit later (or silently ignore), or None."""
-    if args.demo == "digits" and args.samples is not None:
-        return "--samples applies to moons only (digits always uses the 1,797 images shipped with the package)"
-    if args.demo == "moons" and args.lr is not None:
-        return "--lr applies to digits only (moons uses SGD with the learning rate decaying from 1.0 to 0.1)"
-    if args.demo == "moons" and args.samples is not None and args.samples < 2:
-        return f"--samples must be at least 2 (one point per moon), got {args.samples}"
-    if args.plot is not None:
-        suffix = Path(args.plot).suffix.lower().lstrip(".")
-        if suffix not in PLOT_FORMATS:
-            return f"--plot {args.plot}: use a .png, .svg or .pdf file name"
-        parent = next((d for d in Path(args.plot).resolve().parents if d.exists()), Path("."))
-        if not parent.is_dir() or not os.access(parent, os.W_OK):
-            return f"--plot {args.plot}: cannot write into {parent}"
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
-            return "--plot needs matplotlib: pip install 'autograd-core[plot]'"
-    return None
-
-
-def main_train(args: Any) -> int:
-    """Run a demo from parsed arguments; exit status 0 when it reached its target accuracy, 1 if not.
-
-    Bad options are one line on stderr and exit status 2, before training starts.
-    """
-    problem = _check_train_options(args)
-    if problem is not None:
-        print(f"autograd-core train: error: {problem}", file=sys.stderr)
-        return 2
-    options: dict[str, Any] = {"check_every": args.check_every, "progress": not args.no_progress}
-    for name in ("epochs", "hidden", "seed"):
-        if getattr(args, name) is not None:
-            options[name] = getattr(args, name)
-    start = time.perf_counter()
-    try:
-        if args.demo == "moons":
-            samples = 100 if args.samples is None else args.samples
-            print(f"moons: Value MLP 2-{'-'.join(map(str, options.get('hidden', (16, 16))))}-1 (relu), "
-                  f"{samples} points, hinge loss + L2 1e-4, full-batch SGD lr 1.0 -> 0.1")
-            result = train_moons(n_samples=samples, **options)
-            what = "training accuracy"
-        else:
-            lr = 1e-2 if args.lr is None else args.lr
-            print(f"digits: Tensor MLP 64-{'-'.join(map(str, options.get('hidden', (64,))))}-10 (tanh), "
-                  "1,797 UCI images, 3/4 train, 1/4 held out; softmax cross-entropy, "
-                  f"Adam lr {lr:g}, batches of 64")
-            result = train_digits(lr=lr, **options)
-            what = "test accuracy (held-out quarter)"
-    except (TrainingError, ValueError) as err:
-        print(f"autograd-core train: error: {err}", file=sys.stderr)
-        return 1
-    seconds = time.perf_counter() - start
-    h = result.history
-    print(f"{result.model!r}: {result.model.n_parameters()} parameters, {h.epochs} epochs, {h.steps} steps")
-    if h.checks:
-        print(f"gradient check: {h.checks} checks against closed-form backprop passed "
-              f"(largest |difference| {h.max_check_error:.2e})")
-    verdict = "reached" if result.reached else "NOT reached"
-    print(f"final {what}: {result.accuracy:.1%} (target {result.target:.0%}: {verdict}); wall time {seconds:.1f} s")
-    if args.plot is not None:
-        try:
-            plot_demo(result, args.plot)
-        except OSError as err:
-            print(f"autograd-core train: error: cannot write {args.plot}: {err.strerror or err}", file=sys.stderr)
-            return 1
-        print(f"plot saved to {args.plot}")
-    return 0 if result.reached else 1
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return value
-
-
-def _sizes(text: str) -> tuple[int, ...]:
-    try:
-        sizes = tuple(int(part) for part in text.split(","))
-    except ValueError:
-        sizes = ()
-    if not sizes or min(sizes) < 1:
-        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, e.g. 16,16; got {text!r}")
-    return sizes
