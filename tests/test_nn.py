@@ -247,7 +247,7 @@ def test_wrong_feature_count_names_expected_and_actual():
 
 def test_labels_out_of_range_name_the_range_and_the_values():
     scores = Tensor(np.zeros((3, 4)), requires_grad=True)
-    with pytest.raises(ValueError, match=r"\[0, 4\) for 4 classes, got values from 0 to 4"):
+    with pytest.raises(ValueError, match=r"in 0..3 for 4 classes, got values from 0 to 4"):
         nn.softmax_cross_entropy_loss(scores, [0, 4, 1])
     with pytest.raises(ValueError, match=r"labels must be -1 or \+1.*\[0\]"):
         nn.hinge_loss([Value(0.1), Value(0.2)], [0, 1])

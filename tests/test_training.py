@@ -159,10 +159,10 @@ def test_wrong_feature_count_names_expected_and_actual():
 
 def test_labels_out_of_range_name_expected_and_actual():
     X, y = small_problem()
-    expected = r"the model has 2 outputs, so labels must be in 0\.\.1; got labels from 0 to 2"
+    expected = r"a model with 2 outputs\): labels must be integers in 0\.\.1 for 2 classes, got values from 0 to 2"
     with pytest.raises(ValueError, match=expected):
         fit(nn.TensorMLP(5, [2], seed=0), X, y, progress=False)
-    with pytest.raises(ValueError, match=r"hinge-loss labels must be -1 or \+1, got values \[0, 1, 2\]"):
+    with pytest.raises(ValueError, match=r"hinge-loss labels must be -1 or \+1 \(a 1-D array\), got \[0, 2\]"):
         fit(nn.MLP(5, [1], seed=0), X, y, loss="hinge", progress=False)
     with pytest.raises(ValueError, match="the hinge loss needs a model with 1 output, this one has 3"):
         fit(nn.TensorMLP(5, [3], seed=0), X, np.ones(40), loss="hinge", progress=False)

@@ -18,8 +18,7 @@ def test_passes_at_the_defaults(loss):
         assert row.value_diff is not None and row.value_diff < 1e-12
         if row.equation != "Eq. 26":
             assert row.fd_diff is not None and row.fd_diff < 1e-7
-    if verify.tensor_available():
-        assert all(row.tensor_diff is not None and row.tensor_diff < 1e-12 for row in report.rows)
+    assert all(row.tensor_diff is not None and row.tensor_diff < 1e-12 for row in report.rows)
 
 
 @pytest.mark.parametrize("loss", ["squares", "softmax_ce"])
@@ -48,8 +47,8 @@ def test_a_broken_multiply_rule_fails_loudly(monkeypatch):
     failed = {row.equation for row in report.failures}
     assert {"Eq. 16", "Eq. 29", "Eq. 30"} <= failed
     assert all(row.value_diff > 1e-6 for row in report.failures if row.equation in {"Eq. 16", "Eq. 29"})
-    if report.tensor:  # one derivative table: the Tensor engine is broken by the same edit
-        assert all(row.tensor_diff > 1e-6 for row in report.failures if row.equation in {"Eq. 16", "Eq. 29"})
+    # one derivative table: the Tensor engine is broken by the same edit
+    assert all(row.tensor_diff > 1e-6 for row in report.failures if row.equation in {"Eq. 16", "Eq. 29"})
     text = str(report)
     assert "FAIL" in text and "quantities disagree" in text
 
@@ -60,7 +59,6 @@ def test_a_broken_tensor_result_fails(monkeypatch):
         out["grad_X_batch"] = out["grad_X_batch"] + 1e-6
         return out
 
-    monkeypatch.setattr(verify, "tensor_available", lambda: True)
     monkeypatch.setattr(verify, "tensor_results", broken)
     report = verify.run()
     assert [row.equation for row in report.failures] == ["Eq. 30"]

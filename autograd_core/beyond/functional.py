@@ -65,7 +65,6 @@ from .tracing import (
     output_value,
     parse_argnums,
     pullback,
-    tensor_class,
     trace,
     unwrap,
 )
@@ -279,8 +278,6 @@ def jvp(f: Callable[..., Any], x: Any, v: Any, engine: Engine = "auto") -> tuple
     nested = any(a.nested for a in classified) or DEPTH.get() > 0
     errors = []
     for chosen in (("value", "tensor") if engine == "auto" else (engine,)):
-        if chosen == "tensor" and tensor_class() is None and engine == "auto":
-            break
         try:
             primal, (_, tangent) = jvp_pass(f, args, {}, nums, classified, tangents, chosen, "jvp")
         except (TypeError, AttributeError) as err:

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..engine import graph
 from ..scalar.value import Value
+from ..tensor import Tensor
 from .forward import Dual
 
 Engine = Literal["auto", "value", "tensor"]
@@ -43,17 +44,8 @@ def inside_transform() -> Iterator[None]:
         DEPTH.reset(token)
 
 
-def tensor_class() -> Any:
-    try:
-        from ..tensor.tensor import Tensor
-    except ImportError:  # the Tensor engine is optional at this layer
-        return None
-    return Tensor
-
-
 def is_tensor(x: Any) -> bool:
-    cls = tensor_class()
-    return cls is not None and isinstance(x, cls)
+    return isinstance(x, Tensor)
 
 
 # --- arguments ------------------------------------------------------------------------------------
@@ -165,9 +157,6 @@ def _lift_value(arg: Arg) -> tuple[Any, list[Any]]:
 
 
 def _lift_tensor(arg: Arg) -> tuple[Any, list[Any]]:
-    Tensor = tensor_class()
-    if Tensor is None:
-        raise ImportError("engine 'tensor' needs autograd_core.tensor.tensor, which is not available")
     if arg.kind in ("value", "value_array"):
         raise TypeError("engine 'tensor' got Value arguments; use engine='value' (or 'auto')")
     if arg.kind == "tensor":
@@ -232,8 +221,6 @@ def trace(f: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], 
         return _trace_with("value", f, args, kwargs, nums, classified, create_graph, fname)
     except (TypeError, AttributeError) as value_error:
         if isinstance(value_error, graph.ConversionError):  # f's own mistake, on any engine: say it now
-            raise
-        if tensor_class() is None:
             raise
         try:
             return _trace_with("tensor", f, args, kwargs, nums, classified, create_graph, fname)

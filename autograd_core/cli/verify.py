@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..engine import graph
-from ..layer.losses import LOSSES, layer
+from ..layer.losses import PER_SAMPLE_LOSSES, layer
 from ..layer.verify import DEFAULT_FD_TOL, DEFAULT_TOL, Problem, make_problem, run
 from ..scalar.arrays import values
 from ..see.draw import draw, render
@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n", type=int, default=4, help="inputs of the layer (default 4)")
     parser.add_argument("--m", type=int, default=5, help="samples in the batch: X is n×m (default 5)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for W, X, b and targets (default 0)")
-    parser.add_argument("--loss", choices=sorted(LOSSES), default="squares",
+    parser.add_argument("--loss", choices=sorted(PER_SAMPLE_LOSSES), default="squares",
                         help="per-sample loss L^(k): squares (against random targets), tanh (sum of tanh), "
                              "softmax_ce (softmax cross-entropy, random labels); default squares")
     parser.add_argument("--tol", type=float, default=DEFAULT_TOL,
@@ -42,7 +42,7 @@ def draw_single_datum(pb: Problem, path: str) -> str:
     which is entry (1,1) of Eq. 16's ``∇_W L^(k)``. Big layers are grouped by label stem.
     """
     W1, x1, b1 = values(pb.W, "W"), values(pb.x, "x"), values(pb.b, "b")
-    Lk = LOSSES[pb.loss](layer(W1, x1, b1), pb.target_k)
+    Lk = PER_SAMPLE_LOSSES[pb.loss](layer(W1, x1, b1), pb.target_k)
     Lk.label = "L(k)"
     Lk.backward()
     drawing = draw(Lk, highlight=W1[0, 0], show_local=True,

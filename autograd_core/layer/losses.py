@@ -31,16 +31,20 @@ import numpy as np
 
 from ..scalar.arrays import data as value_data
 from ..scalar.value import Value
+from ..tensor import Tensor
 
-__all__ = ["LOSSES", "batch_loss", "engine_of", "layer", "softmax_cross_entropy", "sum_of_squares", "sum_of_tanh"]
-
-
-def _tensor_type() -> type | None:
-    try:
-        from ..tensor.tensor import Tensor
-    except ImportError:
-        return None
-    return Tensor
+__all__ = [
+    "PER_SAMPLE_LOSSES",
+    "batch_loss",
+    "class_labels",
+    "engine_of",
+    "layer",
+    "one_hot",
+    "sign_labels",
+    "softmax_cross_entropy",
+    "sum_of_squares",
+    "sum_of_tanh",
+]
 
 
 def engine_of(x: Any) -> str:
@@ -49,8 +53,7 @@ def engine_of(x: Any) -> str:
     Raises:
         TypeError: for anything else, including an object array that mixes Values with other things.
     """
-    tensor = _tensor_type()
-    if tensor is not None and isinstance(x, tensor):
+    if isinstance(x, Tensor):
         return "tensor"
     if isinstance(x, np.ndarray):
         if x.dtype == object:
@@ -66,8 +69,7 @@ def engine_of(x: Any) -> str:
 def _unary(x: Any, name: str) -> Any:
     """``name`` applied elementwise: the Tensor's method, or numpy's ufunc (which, on an object
     array, calls each Value's method of the same name)."""
-    tensor = _tensor_type()
-    if isinstance(x, Value) or (tensor is not None and isinstance(x, tensor)):
+    if isinstance(x, Value | Tensor):
         return getattr(x, name)()
     return getattr(np, name)(x)
 
@@ -81,9 +83,8 @@ def _numbers(x: Any) -> np.ndarray:
 
 def _plain(target: Any, name: str, loss: str) -> np.ndarray:
     """Targets are constants: refuse nodes so nobody expects a gradient for them."""
-    tensor = _tensor_type()
     is_node_array = isinstance(target, np.ndarray) and target.dtype == object
-    if is_node_array or isinstance(target, Value) or (tensor is not None and isinstance(target, tensor)):
+    if is_node_array or isinstance(target, Value | Tensor):
         raise TypeError(f"{loss}: {name} must be a plain number array (a constant), got {type(target).__name__}")
     return np.asarray(target)
 
@@ -139,21 +140,50 @@ def softmax_cross_entropy(Z: Any, labels: Any) -> Any:
     both engines have), not fancy indexing.
     """
     shape = _check_z(Z, "softmax_cross_entropy")
-    y = _plain(labels, "labels", "softmax_cross_entropy")
     p, m = shape[0], (shape[1] if len(shape) == 2 else None)
     count = 1 if m is None else m
-    y = y.reshape(-1)
-    if y.shape[0] != count:
-        raise ValueError(f"softmax_cross_entropy: {count} samples (columns of Z {shape}) but {y.shape[0]} labels")
-    if y.dtype.kind not in "iu" or np.any((y < 0) | (y >= p)):
-        raise ValueError(f"softmax_cross_entropy: labels must be integers in 0..{p - 1}, got {y.tolist()}")
-    onehot = np.zeros((p, count))
-    onehot[y, np.arange(count)] = 1.0
+    y = class_labels(_plain(labels, "labels", "softmax_cross_entropy").reshape(-1), p, count, "softmax_cross_entropy")
+    onehot = one_hot(y, p).T  # the seed's layout: one column per sample
     shift = _numbers(Z).max(axis=0)
     if m is None:
         onehot = onehot[:, 0]
     log_sum_exp = _unary(_unary(Z - shift, "exp").sum(axis=0), "log") + shift
     return log_sum_exp - (Z * onehot).sum(axis=0)
+
+
+# --- labels: one check of each kind, used by the losses here, nn and the fit loop -------------
+def class_labels(labels: Any, k: int, m: int, where: str) -> np.ndarray:
+    """``m`` class labels, integers in ``0..k-1`` (integer-valued floats accepted), as an int array."""
+    y = np.asarray(labels)
+    if y.shape != (m,):
+        raise ValueError(f"{where}: expected {m} labels (one per sample), got labels of shape {y.shape}")
+    integral = np.issubdtype(y.dtype, np.integer) or (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y)))
+    if not integral:
+        raise ValueError(f"{where}: labels must be integers in 0..{k - 1}, got dtype {y.dtype}")
+    if m and (y.min() < 0 or y.max() >= k):
+        raise ValueError(f"{where}: labels must be integers in 0..{k - 1} for {k} classes, "
+                         f"got values from {y.min()} to {y.max()}")
+    return y.astype(np.int64)
+
+
+def sign_labels(labels: Any, where: str) -> np.ndarray:
+    """Labels ``-1`` or ``+1`` (a 1-D array), for the hinge loss, as an int array."""
+    y = np.asarray(labels)
+    bad = ~np.isin(y, (-1, 1))
+    if y.ndim != 1 or bad.any():
+        found = np.unique(y[bad]).tolist() if y.ndim == 1 else f"an array of shape {y.shape}"
+        raise ValueError(f"{where}: hinge-loss labels must be -1 or +1 (a 1-D array), got {found}")
+    return y.astype(np.int64)
+
+
+def one_hot(y: Any, k: int) -> np.ndarray:
+    """Integer labels ``0..k-1`` as rows of an ``(m, k)`` 0/1 float matrix (``.T`` for the seed's columns)."""
+    y = np.asarray(y)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or (y.size and (y.min() < 0 or y.max() >= k)):
+        raise ValueError(f"one_hot: labels must be a 1-D integer array with values in [0, {k}), got {y!r}")
+    out = np.zeros((y.size, k))
+    out[np.arange(y.size), y] = 1.0
+    return out
 
 
 def batch_loss(per_sample: Any) -> Any:
@@ -164,9 +194,11 @@ def batch_loss(per_sample: Any) -> Any:
     return per_sample.sum() * (1.0 / shape[0])
 
 
-LOSSES: dict[str, Callable[[Any, Any], Any]] = {
+PER_SAMPLE_LOSSES: dict[str, Callable[[Any, Any], Any]] = {
     "squares": sum_of_squares,
     "tanh": sum_of_tanh,
     "softmax_ce": softmax_cross_entropy,
 }
-"""The per-sample losses by the names ``autograd-core verify --loss`` uses; each is ``f(Z, target)``."""
+"""The per-sample losses ``L^(k)`` of the seed's layer by the names ``autograd-core verify --loss`` uses;
+each is ``f(Z, target)`` with one column per sample. (The training losses of :mod:`autograd_core.learn.nn`
+average over samples given as rows.)"""

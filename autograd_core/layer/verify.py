@@ -36,7 +36,7 @@ from ..engine import graph
 from ..scalar import layout
 from ..scalar.arrays import values
 from . import closed_form as cf
-from .losses import LOSSES, batch_loss, layer
+from .losses import PER_SAMPLE_LOSSES, batch_loss, layer
 
 __all__ = [
     "CLOSED_FORM_LOSSES",
@@ -133,8 +133,8 @@ def make_problem(p: int, n: int, m: int, seed: int, loss: str) -> Problem:
     check_size(p, n, m)
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise ValueError(f"verify: seed must be a non-negative integer, got {seed!r}")
-    if loss not in LOSSES:
-        raise ValueError(f"verify: unknown loss {loss!r}; choose one of {sorted(LOSSES)}")
+    if loss not in PER_SAMPLE_LOSSES:
+        raise ValueError(f"verify: unknown loss {loss!r}; choose one of {sorted(PER_SAMPLE_LOSSES)}")
     rng = np.random.default_rng(seed)
     W = rng.normal(size=(p, n)) / np.sqrt(n)
     X = rng.normal(size=(n, m))
@@ -176,7 +176,7 @@ def _engine_results(pb: Problem, lift: Callable[[np.ndarray, str], Any],
     The same code runs both engines: only how the numbers become graph leaves differs, and how
     Eq. 2's Jacobian is read (``dz_dx(z, x, p)``).
     """
-    loss = LOSSES[pb.loss]
+    loss = PER_SAMPLE_LOSSES[pb.loss]
     # one datum: z^(k) = W x^(k) + b (Eq. 8)
     W1, x1, b1 = lift(pb.W, "W"), lift(pb.x, "x"), lift(pb.b, "b")
     z1 = layer(W1, x1, b1)
@@ -217,15 +217,6 @@ def value_results(pb: Problem, stats: dict[str, Any] | None = None) -> dict[str,
 
 
 # --- way 2: the Tensor engine ---------------------------------------------------------------------------
-def tensor_available() -> bool:
-    """True when :mod:`autograd_core.tensor.tensor` can be imported."""
-    try:
-        from ..tensor.tensor import Tensor  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def _tensor_jacobian(z: Any, x: Any, p: int) -> np.ndarray:
     """Eq. 2 row by row: the reverse sweep from ``z`` seeded with ``e_i`` gives ``∂z_i/∂x``."""
     rows = []
@@ -270,7 +261,7 @@ def _stacked_loss(pb: Problem, Zs: np.ndarray, target: Any) -> np.ndarray:
         tiled = np.tile(np.asarray(target).reshape(p, m), (1, K))
     else:
         tiled = np.tile(np.asarray(target), K)
-    per = np.asarray(LOSSES[pb.loss](big, tiled), dtype=float)
+    per = np.asarray(PER_SAMPLE_LOSSES[pb.loss](big, tiled), dtype=float)
     return per.reshape(K, m).mean(axis=1)
 
 
@@ -346,7 +337,6 @@ class Report:
     tol: float
     fd_tol: float
     rows: list[Row]
-    tensor: bool
     stats: dict[str, Any]
 
     @property
@@ -392,8 +382,6 @@ def format_report(r: Report) -> str:
             f"{_diff(row.fd_diff, row.errors.get('fd')):>11}  {'pass' if row.passed else 'FAIL'}"
         )
     lines.append("")
-    if not r.tensor:
-        lines.append("Tensor: autograd_core.tensor.tensor is not available; its column is not checked (—).")
     s = r.stats
     if "value_seconds" in s:
         lines.append(f"scalar Value graph: {s['value_nodes']:,} nodes in the batch graph; "
@@ -453,10 +441,8 @@ def run(p: int = 3, n: int = 4, m: int = 5, seed: int = 0, loss: str = "squares"
     reference = closed_form_results(pb)
     stats: dict[str, Any] = {}
     failures: dict[str, str] = {}
-    results = {"value": _attempt(failures, "value", lambda: value_results(pb, stats))}
-    has_tensor = tensor_available()
-    if has_tensor:
-        results["tensor"] = _attempt(failures, "tensor", lambda: tensor_results(pb, stats))
+    results = {"value": _attempt(failures, "value", lambda: value_results(pb, stats)),
+               "tensor": _attempt(failures, "tensor", lambda: tensor_results(pb, stats))}
     results["fd"] = _attempt(failures, "fd", lambda: finite_difference_results(pb))
     rows = []
     fd_scale = _fd_scales(pb)
@@ -475,4 +461,4 @@ def run(p: int = 3, n: int = 4, m: int = 5, seed: int = 0, loss: str = "squares"
                 diffs[way] = None
         rows.append(Row(equation, quantity, want.shape, diffs["value"], diffs.get("tensor"), diffs["fd"],
                         tol, fd_tol * fd_scale[key], errors))
-    return Report(p, n, m, seed, loss, tol, fd_tol, rows, has_tensor, stats)
+    return Report(p, n, m, seed, loss, tol, fd_tol, rows, stats)

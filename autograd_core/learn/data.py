@@ -14,6 +14,8 @@ from importlib import resources
 
 import numpy as np
 
+from ..layer.losses import one_hot
+
 __all__ = ["batches", "load_digits", "make_moons", "one_hot", "train_test_split"]
 
 DIGITS_FILE = "digits.csv.gz"
@@ -112,13 +114,3 @@ def batches(
     size = m if batch_size is None else batch_size
     for start in range(0, m, size):
         yield order[start : start + size]
-
-
-def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
-    """Integer labels ``0..n_classes-1`` as rows of an ``(m, n_classes)`` 0/1 float matrix."""
-    y = np.asarray(y)
-    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer) or (y.size and (y.min() < 0 or y.max() >= n_classes)):
-        raise ValueError(f"one_hot: labels must be a 1-D integer array with values in [0, {n_classes}), got {y!r}")
-    out = np.zeros((y.size, n_classes))
-    out[np.arange(y.size), y] = 1.0
-    return out

@@ -30,7 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from ..layer import closed_form
+from ..layer.losses import batch_loss, sign_labels, softmax_cross_entropy
 from ..scalar.value import Value
+from ..tensor import Tensor
 
 __all__ = [
     "ACTIVATIONS",
@@ -52,8 +55,9 @@ __all__ = [
     "tanh",
 ]
 
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "identity")
-"""Names accepted wherever an activation is chosen (the names of ``closed_form.ACTIVATIONS``)."""
+ACTIVATIONS = tuple(closed_form.ACTIVATIONS)
+"""Names accepted wherever an activation is chosen: those of ``closed_form.ACTIVATIONS``, whose numpy
+functions check these modules in ``fit(check_every=...)``."""
 
 LOSSES = ("mse", "hinge", "softmax_cross_entropy")
 """Names of the losses, as :func:`autograd_core.learn.training.fit` and ``closed_form`` know them."""
@@ -314,8 +318,6 @@ class Linear(Module):
         seed: int | np.random.Generator | None = None,
         label: str = "",
     ) -> None:
-        from ..tensor.tensor import Tensor
-
         _check_sizes(in_features, [out_features])
         rng = _rng(seed)
         bound = 1.0 / math.sqrt(in_features)
@@ -331,8 +333,6 @@ class Linear(Module):
         return int(self.W.shape[0])
 
     def forward(self, X: Any) -> Any:
-        from ..tensor.tensor import Tensor
-
         if not isinstance(X, Tensor):
             X = Tensor(_as_rows(X, self.nin, "Linear"))
         elif X.ndim != 2 or X.shape[1] != self.nin:
@@ -411,7 +411,7 @@ def hinge_loss(scores: Any, labels: Any) -> Any:
     """Hinge (max-margin) loss for labels ±1 and one score per sample:
     ``L = (1/m) Σ_k max(0, 1 - y^(k) s^(k))`` — the loss of micrograd's moons demo.
     """
-    y = _check_labels_pm1(labels)
+    y = sign_labels(labels, "hinge_loss")
     scores, _ = _scores_and_targets(scores, y.astype(float), "hinge_loss")
     if _is_tensor(scores):
         if scores.ndim == 2 and scores.shape[1] != 1:
@@ -429,22 +429,14 @@ def softmax_cross_entropy_loss(scores: Any, labels: Any) -> Any:
     unchanged) and never overflows.
     """
     if _is_tensor(scores):
-        m, k = _tensor_shape2(scores, "softmax_cross_entropy_loss")
-        y = _check_class_labels(labels, k, m)
-        shift = np.max(np.asarray(scores.data), axis=1, keepdims=True)
-        shifted = scores - shift
-        log_norm = shifted.exp().sum(axis=1).log()
-        picked = (shifted * _one_hot(y, k)).sum(axis=1)
-        return (log_norm - picked).mean()
-    rows = [_as_list(r) for r in scores]
-    k = len(rows[0]) if rows else 0
-    y = _check_class_labels(labels, k, len(rows))
-    losses = []
-    for row, yk in zip(rows, y, strict=True):
-        shift = max(v.data for v in row)
-        shifted = [v - shift for v in row]
-        losses.append(_sum(v.exp() for v in shifted).log() - shifted[int(yk)])
-    return _mean(losses)
+        _tensor_shape2(scores, "softmax_cross_entropy_loss")
+        per_sample = softmax_cross_entropy(scores.T, labels)  # the layer's L^(k), samples as columns
+    else:
+        rows = [_as_list(r) for r in scores]
+        if not rows:
+            raise ValueError("a loss needs at least one sample, got an empty batch")
+        per_sample = softmax_cross_entropy(np.array(rows, dtype=object).T, np.asarray(labels))
+    return batch_loss(per_sample)
 
 
 _LOSS_FUNCTIONS = {"mse": mse_loss, "hinge": hinge_loss, "softmax_cross_entropy": softmax_cross_entropy_loss}
@@ -469,7 +461,7 @@ def loss_function(name: str) -> Any:
 
 # --- helpers -----------------------------------------------------------------------------------
 def _is_tensor(x: Any) -> bool:
-    return type(x).__name__ == "Tensor" and hasattr(x, "backward")
+    return isinstance(x, Tensor)
 
 
 def _grad_array(t: Any) -> np.ndarray:
@@ -516,35 +508,6 @@ def _scores_and_targets(scores: Any, targets: Any, where: str) -> tuple[Any, np.
     if t2.shape != (len(rows), k):
         raise ValueError(f"{where}: targets of shape {t.shape} do not match {len(rows)} samples with {k} scores each")
     return rows, t2
-
-
-def _check_labels_pm1(labels: Any) -> np.ndarray:
-    y = np.asarray(labels)
-    bad = ~np.isin(y, (-1, 1))
-    if y.ndim != 1 or bad.any():
-        found = np.unique(y[bad]) if y.ndim == 1 else y.shape
-        raise ValueError(f"hinge loss: labels must be -1 or +1 (a 1-D array), got {found}")
-    return y.astype(np.int64)
-
-
-def _check_class_labels(labels: Any, k: int, m: int) -> np.ndarray:
-    y = np.asarray(labels)
-    if y.shape != (m,):
-        raise ValueError(f"cross-entropy: expected {m} labels (one per sample), got labels of shape {y.shape}")
-    if not (np.issubdtype(y.dtype, np.integer) or (np.issubdtype(y.dtype, np.floating) and np.all(y == np.round(y)))):
-        raise ValueError(f"cross-entropy: labels must be integers in [0, {k}), got dtype {y.dtype}")
-    if m and (y.min() < 0 or y.max() >= k):
-        raise ValueError(
-            f"cross-entropy: labels must be integers in [0, {k}) for {k} classes, "
-            f"got values from {y.min()} to {y.max()}"
-        )
-    return y.astype(np.int64)
-
-
-def _one_hot(y: np.ndarray, k: int) -> np.ndarray:
-    out = np.zeros((y.size, k))
-    out[np.arange(y.size), y] = 1.0
-    return out
 
 
 def _check_sizes(nin: int, nouts: Sequence[int]) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..engine.graph import no_grad
+from ..layer.losses import class_labels, sign_labels
 from ..scalar.value import Value
 from . import nn
 from .data import batches
@@ -318,21 +319,9 @@ def _check_data(model: Any, X: Any, y: Any, loss: str, what: str) -> tuple[np.nd
     if loss == "hinge":
         if q != 1:
             raise ValueError(f"{what}: the hinge loss needs a model with 1 output, this one has {q}")
-        bad = y.ndim != 1 or not np.all(np.isin(y, (-1, 1)))
-        if bad:
-            found = np.unique(y).tolist() if y.size <= 10_000 else "other values"
-            raise ValueError(f"{what}: hinge-loss labels must be -1 or +1, got values {found}")
-        return X, y.astype(np.int64)
+        return X, sign_labels(y, what)
     if loss == "softmax_cross_entropy":
-        if y.ndim != 1 or not (np.issubdtype(y.dtype, np.integer) or np.all(np.mod(y, 1) == 0)):
-            raise ValueError(f"{what}: cross-entropy labels must be integers 0..{q - 1} (shape ({m},)), "
-                             f"got dtype {y.dtype}, shape {y.shape}")
-        if y.min() < 0 or y.max() >= q:
-            raise ValueError(
-                f"{what}: the model has {q} outputs, so labels must be in 0..{q - 1}; "
-                f"got labels from {y.min()} to {y.max()}"
-            )
-        return X, y.astype(np.int64)
+        return X, class_labels(y, q, m, f"{what} (a model with {q} outputs)")
     expected = (m,) if q == 1 else (m, q)
     if y.shape != expected and not (q == 1 and y.shape == (m, 1)):
         raise ValueError(f"{what}: mse targets must have shape {expected} for a model with {q} outputs, got {y.shape}")
