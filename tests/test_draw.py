@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from autograd_core import Value
 from autograd_core.engine.graph import topological_order
-from autograd_core.see.draw import UNGROUPED_LIMIT, Drawing, draw, label_stem, nodes_on_paths
+from autograd_core.see.draw import UNGROUPED_LIMIT, Drawing, draw, nodes_on_paths
+from autograd_core.see.grouping import label_stem
 
 NODE = re.compile(r"^\s*(\w+) \[(.*)\]$")
 EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$")

@@ -17,7 +17,9 @@ Big graphs stay readable: beyond ``max_nodes`` scalar nodes, nodes are *grouped*
 nodes by their label's stem (``W[0,1]`` .. ``W[9,19]`` become one ``W`` node showing shape 10×20
 and 200 entries), unlabelled operation nodes by operation and operand groups (a chain of
 additions collapses into one ``+`` node). If that is still too many, a coarser grouping by
-operation alone is used, and as a last resort the smallest groups are folded into one "more" node.
+operation alone is used, and as a last resort the smallest groups are folded into one "other
+nodes" box. Which nodes share a box is decided in :mod:`autograd_core.see.grouping`; this module
+writes the boxes.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import numpy as np
 
 from ..engine.graph import Step, topological_order
 from . import renderers as _render
+from .grouping import Group, group_nodes
 
 DEFAULT_MAX_NODES = 150
 #: Without grouping, refuse to lay out more than this many nodes (the renderer would take minutes).
@@ -327,113 +330,8 @@ def _edge_style(highlighted: bool) -> dict[str, str]:
 
 
 # --- grouped drawing ----------------------------------------------------------------------
-_STEM = re.compile(r"^(?P<stem>.*?)(?:\[(?P<index>[^\]]*)\]|\((?P<paren>\d+)\)|_?(?P<digits>\d+))$")
-
-
-def label_stem(label: str) -> tuple[str, tuple[int, ...] | None]:
-    """Split a label into its stem and integer index: ``"W[0,1]" -> ("W", (0, 1))``, ``"x3" -> ("x", (3,))``.
-
-    ``"L(2)"`` and ``"b_2"`` give ``("L", (2,))`` and ``("b", (2,))``; a label without an index is
-    its own stem with index ``None``.
-    """
-    match = _STEM.match(label)
-    if not match or not match["stem"]:
-        return label, None
-    if match["index"] is not None:
-        try:
-            return match["stem"], tuple(int(part) for part in match["index"].split(","))
-        except ValueError:
-            return match["stem"], None
-    return match["stem"], (int(match["paren"] or match["digits"]),)
-
-
-class _Group:
-    __slots__ = ("key", "title", "members", "max_index", "chain", "kind")
-
-    def __init__(self, key: Any, title: str, kind: str) -> None:
-        self.key = key
-        self.title = title
-        self.kind = kind  # "label", "const" or "op"
-        self.members: list[Any] = []
-        self.max_index: list[int] | None = None
-        self.chain = 0  # edges inside the group (a chain of one operation)
-
-    def note_index(self, index: tuple[int, ...] | None) -> None:
-        if index is None:
-            return
-        if self.max_index is None:
-            self.max_index = list(index)
-        elif len(self.max_index) == len(index):
-            self.max_index = [max(a, b) for a, b in zip(self.max_index, index, strict=True)]
-
-
-def _assign_groups(order: Sequence[Any], coarse: bool) -> tuple[list[_Group], dict[Any, int]]:
-    """Group the nodes: labelled by stem; constants together; operations by (op, operand groups).
-
-    A node whose operation equals that of an operand's (unlabelled) group joins that group, so a
-    chain like ``((a + b) + c) + d`` becomes one ``+`` node. ``coarse=True`` groups operations by
-    the operation alone. Keys are small tuples of ints, so no key grows with the graph's depth.
-    """
-    groups: list[_Group] = []
-    by_key: dict[Any, int] = {}
-    of: dict[Any, int] = {}
-
-    def gid_for(key: Any, title: str, kind: str) -> int:
-        gid = by_key.get(key)
-        if gid is None:
-            gid = by_key[key] = len(groups)
-            groups.append(_Group(key, title, kind))
-        return gid
-
-    root = order[-1] if order else None  # topological order puts the root last
-    for node in order:
-        index = None
-        if node is root:
-            # The output keeps its own box: merged with look-alike labels (L with L(0)..L(m-1))
-            # it would hide the result and draw a cycle through the sum that produces it.
-            gid = gid_for(("root",), node.label or node.op or "output", "root")
-        elif node.label:
-            stem, index = label_stem(node.label)
-            gid = gid_for(("label", stem), stem, "label")
-        elif not node.parents:
-            gid = gid_for(("const",), "constants", "const")
-        else:
-            parent_gids = sorted({of[p] for p in node.parents})
-            same = [g for g in parent_gids if groups[g].kind == "op" and groups[g].key[1] == node.op]
-            if same:
-                gid = same[0]
-            elif coarse:
-                gid = gid_for(("op", node.op), node.op, "op")
-            else:
-                gid = gid_for(("op", node.op, tuple(parent_gids)), node.op, "op")
-        groups[gid].members.append(node)
-        groups[gid].note_index(index)
-        of[node] = gid
-    for group in groups:  # "L(0) … L(19)", not a second box titled "L" beside the output L
-        if group.kind == "label" and root is not None and group.title == root.label and len(group.members) > 1:
-            group.title = f"{group.members[0].label} … {group.members[-1].label}"
-    return groups, of
-
-
-def _fold_smallest(groups: list[_Group], of: dict[Any, int], limit: int) -> tuple[list[_Group], dict[Any, int]]:
-    """Keep the ``limit - 1`` largest groups (ties: first seen) and fold the rest into one node."""
-    ranked = sorted(range(len(groups)), key=lambda g: (-len(groups[g].members), g))
-    keep = sorted(ranked[: limit - 1])
-    renumber = {old: new for new, old in enumerate(keep)}
-    kept = [groups[g] for g in keep]
-    rest = _Group(("rest",), "other nodes", "rest")
-    kept.append(rest)
-    rest_gid = len(kept) - 1
-    new_of: dict[Any, int] = {}
-    for node, g in of.items():
-        new = renumber.get(g, rest_gid)
-        new_of[node] = new
-        if new == rest_gid:
-            rest.members.append(node)
-    return kept, new_of
-
-
-def _group_fields(group: _Group) -> list[str]:
+def _group_fields(group: Group) -> list[str]:
+    """What a group's box shows: a single member as itself, else title, count or shape, data and grad spans."""
     members = group.members
     if len(members) == 1 and group.kind != "rest":
         return node_fields(members[0])
@@ -455,43 +353,25 @@ def _group_fields(group: _Group) -> list[str]:
 
 
 def _span(values: list[float]) -> str:
+    """``low…high`` of a group's values, or one number when they agree to 4 digits."""
     low, high = _num(min(values)), _num(max(values))
     return low if low == high else f"{low}…{high}"
 
 
 def _draw_grouped(dot: Drawing, order: Sequence[Any], rankdir: str, max_nodes: int,
                   on_path: set[Any]) -> dict[str, Any]:
-    groups, of = _assign_groups(order, coarse=False)
-    level = "structure"
-    if len(groups) > max_nodes:
-        groups, of = _assign_groups(order, coarse=True)
-        level = "operation"
-    if len(groups) > max_nodes:
-        groups, of = _fold_smallest(groups, of, max_nodes)
-        level = "folded"
-    edge_count: dict[tuple[int, int], int] = {}
-    edge_hot: set[tuple[int, int]] = set()
-    for node in order:
-        child = of[node]
-        for parent in node.parents:
-            src = of[parent]
-            if src == child:
-                groups[child].chain += 1
-                continue
-            edge_count[(src, child)] = edge_count.get((src, child), 0) + 1
-            if node in on_path and parent in on_path:
-                edge_hot.add((src, child))
-    hot_groups = {of[n] for n in on_path}
-    for gid, group in enumerate(groups):
+    """One box per group of :func:`~autograd_core.see.grouping.group_nodes`, one edge per pair of groups."""
+    grouping = group_nodes(order, max_nodes, on_path)
+    for gid, group in enumerate(grouping.groups):
         attrs: dict[str, str] = {"shape": "record"}
-        if gid in hot_groups:
+        if gid in grouping.hot_groups:
             attrs.update(color=PATH_COLOR, penwidth="2.5")
         if len(group.members) > 1:
             attrs.update(style="filled", fillcolor="gray92")
         dot.node(f"g{gid}", _record(_group_fields(group), rankdir), **attrs)
-    for (src, dst), count in edge_count.items():
-        attrs = _edge_style((src, dst) in edge_hot)
+    for (src, dst), count in grouping.edges.items():
+        attrs = _edge_style((src, dst) in grouping.hot_edges)
         if count > 1:
             attrs["label"] = f"×{count}"
         dot.edge(f"g{src}", f"g{dst}", **attrs)
-    return {"shown": len(groups), "edges": len(edge_count), "level": level}
+    return {"shown": len(grouping.groups), "edges": len(grouping.edges), "level": grouping.level}
