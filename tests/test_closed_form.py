@@ -150,7 +150,7 @@ def test_non_numbers_are_refused_with_the_function_and_argument(bad):
         cf.quadratic_form_grad(bad, [1.0])
 
 
-# --- identities (issue 5) --------------------------------------------------------------------------------
+# --- identities --------------------------------------------------------------------------------------
 def test_quadratic_form_gradient_matches_the_value_graph_and_fd():
     rng = np.random.default_rng(4)
     A0, x0 = rng.normal(size=(4, 4)), rng.normal(size=4)
@@ -200,7 +200,7 @@ def test_jacobian_of_the_layer_is_W_eq22():
     np.testing.assert_array_equal(jacobian_of(z, x), cf.dz_dx(W0))
 
 
-# --- network losses (issue 6) ---------------------------------------------------------------------------
+# --- network losses ---------------------------------------------------------------------------------
 def test_mse_loss_value_and_gradient():
     rng = np.random.default_rng(9)
     S, Y = rng.normal(size=(2, 5)), rng.normal(size=(2, 5))

@@ -1,4 +1,4 @@
-"""Issue 5's closed-form identities (autograd_core.layer.closed_form, each with its source) vs both engines.
+"""The classic closed-form identities (autograd_core.layer.closed_form, each with its source) vs both engines.
 
 The engines differentiate by the chain rule over the derivative table; the oracles are written out
 by hand, independently of that table. Both engines are driven through the functional API, the

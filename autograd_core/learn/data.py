@@ -56,8 +56,7 @@ def load_digits(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
     The 57 KB file ``autograd_core/learn/datasets/digits.csv.gz`` is part of the package (licence and
     attribution in ``autograd_core/learn/datasets/README.md``), so nothing is downloaded and nothing
-    beyond numpy is needed: the issue allowed the data "behind an optional extra", and the extra
-    turned out to be unnecessary — the loader is ten lines of numpy and ``gzip``, and 57 KB in
+    beyond numpy is needed. An optional extra for the data would be unnecessary: the loader is ten lines of numpy and ``gzip``, and 57 KB in
     every install costs less than an extra that users must remember to request.
 
     Args:
