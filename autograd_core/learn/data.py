@@ -56,8 +56,8 @@ def load_digits(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
 
     The 57 KB file ``autograd_core/learn/datasets/digits.csv.gz`` is part of the package (licence and
     attribution in ``autograd_core/learn/datasets/README.md``), so nothing is downloaded and nothing
-    beyond numpy is needed. An optional extra for the data would be unnecessary: the loader is ten lines of numpy and ``gzip``, and 57 KB in
-    every install costs less than an extra that users must remember to request.
+    beyond numpy is needed: the loader is ten lines of numpy and ``gzip``, and 57 KB in every install
+    costs less than an optional extra that users must remember to request.
 
     Args:
         scale: divide the pixel counts (integers 0..16) by 16, so features lie in [0, 1] —
