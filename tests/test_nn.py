@@ -260,3 +260,15 @@ def test_bad_layer_sizes():
         nn.MLP(2, [0, 1])
     with pytest.raises(ValueError, match="layer sizes must be positive integers"):
         nn.TensorMLP(2, [])
+
+
+@pytest.mark.parametrize("loss", ["mse", "hinge", "softmax_cross_entropy"])
+def test_an_empty_batch_is_the_same_clear_error_on_both_engines(loss):
+    # The Tensor losses returned NaN (the mean of nothing) while the Value ones raised.
+    from autograd_core import Tensor
+    from autograd_core.learn.training_losses import loss_function
+
+    f = loss_function(loss)
+    for scores in (Tensor(np.zeros((0, 2 if loss == "softmax_cross_entropy" else 1)), requires_grad=True), []):
+        with pytest.raises(ValueError, match="a loss needs at least one sample, got an empty batch"):
+            f(scores, np.zeros(0, dtype=int))

@@ -56,12 +56,11 @@ def softmax_cross_entropy_loss(scores: Any, labels: Any) -> Any:
     unchanged) and never overflows.
     """
     if _is_tensor(scores):
-        _tensor_shape2(scores, "softmax_cross_entropy_loss")
+        _nonempty(_tensor_shape2(scores, "softmax_cross_entropy_loss")[0], "softmax_cross_entropy_loss")
         per_sample = softmax_cross_entropy(scores.T, labels)  # the layer's L^(k), samples as columns
     else:
         rows = [_as_list(r) for r in scores]
-        if not rows:
-            raise ValueError("a loss needs at least one sample, got an empty batch")
+        _nonempty(len(rows), "softmax_cross_entropy_loss")
         per_sample = softmax_cross_entropy(np.array(rows, dtype=object).T, np.asarray(labels))
     return batch_loss(per_sample)
 
@@ -116,15 +115,23 @@ def _scores_and_targets(scores: Any, targets: Any, where: str) -> tuple[Any, np.
     t = np.asarray(targets, dtype=float)
     if _is_tensor(scores):
         shape = tuple(scores.shape)
+        _nonempty(shape[0] if shape else 1, where)
         if t.shape != shape and not (t.ndim == 1 and shape == (t.shape[0], 1)):
             raise ValueError(f"{where}: targets of shape {t.shape} do not match scores of shape {shape}")
         return scores, t.reshape(shape)
     rows = [_as_list(r) for r in scores]
-    k = len(rows[0]) if rows else 0
+    _nonempty(len(rows), where)
+    k = len(rows[0])
     t2 = t.reshape(len(rows), 1) if t.ndim == 1 else t
     if t2.shape != (len(rows), k):
         raise ValueError(f"{where}: targets of shape {t.shape} do not match {len(rows)} samples with {k} scores each")
     return rows, t2
+
+
+def _nonempty(m: int, where: str) -> None:
+    """An empty batch has no mean: the same error on both engines (a Tensor's mean would be NaN)."""
+    if m == 0:
+        raise ValueError(f"{where}: a loss needs at least one sample, got an empty batch")
 
 
 def _is_tensor(x: Any) -> bool:
