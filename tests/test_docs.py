@@ -220,3 +220,27 @@ def test_docs_give_the_readme_commands_verbatim():
         text = (ROOT / "docs" / page).read_text()
         for command in commands:
             assert command in text, (page, command)
+
+
+def refusal_examples() -> list[tuple[str, str]]:
+    """(python snippet, expected start of the message) for each example of docs/refusals.md."""
+    text = (ROOT / "docs" / "refusals.md").read_text()
+    return re.findall(r"```python\n(.*?)```\n\n```text\n(.*?)\n```", text, flags=re.S)
+
+
+def test_the_refusals_page_has_examples():
+    assert len(refusal_examples()) >= 15
+
+
+@pytest.mark.parametrize(("snippet", "expected"), refusal_examples())
+def test_every_refusal_on_the_page_raises_the_message_shown(snippet, expected):
+    import math
+
+    import numpy as np
+
+    import autograd_core
+
+    namespace = {"np": np, "math": math, **{name: getattr(autograd_core, name) for name in autograd_core.__all__}}
+    with pytest.raises(Exception) as err:
+        exec(snippet, namespace)
+    assert f"{type(err.value).__name__}: {err.value}".startswith(expected)
