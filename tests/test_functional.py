@@ -378,3 +378,10 @@ def test_nested_value_inputs_return_nodes():
     arr = values(np.array([1.0, 2.0]))
     ga = grad(lambda t: np.sum(t * t))(arr)
     assert ga.dtype == object and [e.data for e in ga] == [2.0, 4.0]
+
+
+@pytest.mark.parametrize(("f", "words"), [(lambda x: x > 0, "bool True"), (lambda x: None, "NoneType None")])
+def test_an_output_that_is_not_a_number_is_named(f, words):
+    for call in (lambda: grad(f)(1.0), lambda: vjp(f, 1.0, 1.0)):
+        with pytest.raises(TypeError, match=f"f's output is {words}; expected Value nodes or numbers"):
+            call()
