@@ -103,19 +103,6 @@ class _Scalar:
         return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
 
 
-    def __getattr__(self, name: str) -> Any:
-        """A function no method above defines: ``math``'s, with numpy's IEEE answers (inf, NaN) for its errors."""
-        function = getattr(math, name)
-
-        def ieee(x: float) -> float:
-            try:
-                return function(x)
-            except OverflowError:
-                return math.inf
-            except ValueError:
-                return math.nan
-
-        return ieee
 
 
 SCALAR = _Scalar()
@@ -177,9 +164,6 @@ class _Array:
         return entry.forward(params, *operands)
 
 
-    def __getattr__(self, name: str) -> Any:
-        """A function no method above defines: numpy's of the same name (``np.log1p``, ``np.expm1`` ...)."""
-        return getattr(np, name)
 
 
 ARRAY = _Array()
@@ -259,9 +243,32 @@ def _numbers(data: Any) -> Any:
     return SCALAR if isinstance(data, float) else ARRAY
 
 
-    def __getattr__(self, name: str) -> Any:
-        """A function no method above defines: the node's method of the same name (numbers: their namespace)."""
-        return lambda x: _on(x, name)
 
 
 GRAPH = _Graph()
+
+
+# The other functions of ``math`` (log1p, expm1, cosh, erf ...), so that a new table entry can use
+# them with no code here: on floats math's, with numpy's IEEE answers for its errors; on arrays the
+# numpy ufunc of the same name; on graph nodes the node's method of that name. Set once here, not
+# looked up through ``__getattr__``, which would slow every attribute access of the hot path.
+def _ieee(function: Any) -> Any:
+    def on_float(x: float) -> float:
+        try:
+            return function(x)
+        except OverflowError:
+            return math.inf
+        except ValueError:
+            return math.nan
+
+    return on_float
+
+
+for _name in dir(math):
+    _ufunc = getattr(np, _name, None)
+    if _name.startswith("_") or not callable(getattr(math, _name)) or hasattr(_Scalar, _name):
+        continue
+    setattr(_Scalar, _name, staticmethod(_ieee(getattr(math, _name))))
+    if isinstance(_ufunc, np.ufunc):
+        setattr(_Array, _name, staticmethod(_ufunc))
+    setattr(_Graph, _name, staticmethod(lambda x, _n=_name: _on(x, _n)))

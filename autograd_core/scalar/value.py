@@ -246,14 +246,13 @@ class Value:
             if c != c and op.keep is not None:
                 c = SCALAR.select(op.keep(a.data), c)
             a.grad += c
-        else:
+        elif op.keep is None:
             x, y = a.data, b.data
-            ca = g * op.d_a(SCALAR, x, y, out)
-            cb = g * op.d_b(SCALAR, x, y, out)
-            if (ca != ca or cb != cb) and op.keep is not None and not op.keep(x, y):
-                ca = cb = 0.0
-            a.grad += ca
-            b.grad += cb
+            a.grad += g * op.d_a(SCALAR, x, y, out)
+            b.grad += g * op.d_b(SCALAR, x, y, out)
+        else:
+            for parent, contribution in self._vjp(g):
+                parent.grad += contribution
 
     def _contributions(self) -> list[tuple[int, Value, Any, Any]]:
         g, op, data = self.grad, self._op, self._operand_data()
