@@ -1,54 +1,81 @@
 """autograd-core: a scalar-level reverse-mode autodiff engine that teaches, draws and checks
 the matrix derivatives of Wu Xiaojian's "Notes on Matrix Derivative in Neural Network".
 
-The public API is re-exported here; nothing is defined in this file.
+The public API is re-exported here, lazily: ``autograd_core.Value`` imports the scalar engine only,
+``autograd_core.draw`` the drawing code only (PEP 562). So ``import autograd_core`` is quick, and a
+program that never draws never imports graphviz. Nothing is defined in this file.
 """
 
-from .beyond.forward import Dual
-from .beyond.functional import grad, hessian, jacobian, jvp, value_and_grad, vjp
-from .beyond.gradcheck import GradcheckError, gradcheck
-from .engine.graph import backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order
-from .layer import closed_form
-from .learn import nn, optim
-from .scalar.arrays import grads, values
-from .scalar.layout import derivative, gradient, jacobian_of
-from .scalar.value import Value
-from .see.draw import draw, render
-from .see.explain import explain
-from .see.frames import backward_frames
-from .tensor import Tensor, concatenate, einsum, stack
+from __future__ import annotations
 
-__all__ = [
-    "Dual",
-    "GradcheckError",
-    "Tensor",
-    "Value",
-    "backward_frames",
-    "backward_steps",
-    "closed_form",
-    "concatenate",
-    "derivative",
-    "draw",
-    "einsum",
-    "enable_grad",
-    "explain",
-    "grad",
-    "gradcheck",
-    "gradient",
-    "grads",
-    "hessian",
-    "is_grad_enabled",
-    "jacobian",
-    "jacobian_of",
-    "jvp",
-    "nn",
-    "no_grad",
-    "optim",
-    "render",
-    "stack",
-    "topological_order",
-    "value_and_grad",
-    "values",
-    "vjp",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> the module that defines it; the names in _MODULES are modules themselves
+_MODULES = {"closed_form", "nn", "optim"}
+_EXPORTS: dict[str, str] = {
+    "Dual": "beyond.forward",
+    "grad": "beyond.functional",
+    "hessian": "beyond.functional",
+    "jacobian": "beyond.functional",
+    "jvp": "beyond.functional",
+    "value_and_grad": "beyond.functional",
+    "vjp": "beyond.functional",
+    "GradcheckError": "beyond.gradcheck",
+    "gradcheck": "beyond.gradcheck",
+    "backward_steps": "engine.graph",
+    "enable_grad": "engine.graph",
+    "is_grad_enabled": "engine.graph",
+    "no_grad": "engine.graph",
+    "topological_order": "engine.graph",
+    "closed_form": "layer.closed_form",
+    "nn": "learn.nn",
+    "optim": "learn.optim",
+    "grads": "scalar.arrays",
+    "values": "scalar.arrays",
+    "derivative": "scalar.layout",
+    "gradient": "scalar.layout",
+    "jacobian_of": "scalar.layout",
+    "Value": "scalar.value",
+    "draw": "see.draw",
+    "render": "see.draw",
+    "explain": "see.explain",
+    "backward_frames": "see.frames",
+    "Tensor": "tensor",
+    "concatenate": "tensor",
+    "einsum": "tensor",
+    "stack": "tensor",
+}
+
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'autograd_core' has no attribute {name!r}")
+    imported = importlib.import_module(f"{__name__}.{module}")
+    value = imported if name in _MODULES else getattr(imported, name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*__all__, "__version__"])
+
+
+if TYPE_CHECKING:  # what type checkers and IDEs see
+    from .beyond.forward import Dual  # noqa: F401
+    from .beyond.functional import grad, hessian, jacobian, jvp, value_and_grad, vjp  # noqa: F401
+    from .beyond.gradcheck import GradcheckError, gradcheck  # noqa: F401
+    from .engine.graph import backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order  # noqa: F401
+    from .layer import closed_form  # noqa: F401
+    from .learn import nn, optim  # noqa: F401
+    from .scalar.arrays import grads, values  # noqa: F401
+    from .scalar.layout import derivative, gradient, jacobian_of  # noqa: F401
+    from .scalar.value import Value  # noqa: F401
+    from .see.draw import draw, render  # noqa: F401
+    from .see.explain import explain  # noqa: F401
+    from .see.frames import backward_frames  # noqa: F401
+    from .tensor import Tensor, concatenate, einsum, stack  # noqa: F401

@@ -253,3 +253,20 @@ def test_grad_mode_is_per_asyncio_task():
         return await asyncio.gather(inside(started, release), outside(started, release))
 
     assert asyncio.run(main()) == [False, True]
+
+
+def test_importing_the_package_is_lazy():
+    # The public names are re-exported lazily: the scalar engine alone does not import drawing,
+    # plotting, progress bars or the training code.
+    import subprocess
+    import sys
+
+    code = ("import sys, autograd_core; x = autograd_core.Value(2.0); (x * x).backward(); "
+            "print(sorted(m for m in ('graphviz', 'matplotlib', 'tqdm', 'autograd_core.see.draw', "
+            "'autograd_core.learn.training') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    import autograd_core
+
+    assert set(autograd_core.__all__) <= set(dir(autograd_core))
+    assert all(getattr(autograd_core, name) is not None for name in autograd_core.__all__)
