@@ -1,282 +1,476 @@
-"""Every entry of the derivative table, on every engine that reads it, against central differences.
+"""Every entry of the derivative table, on every engine that reaches it, against central differences.
 
-``CASES`` has one sampler per entry of ``autograd_core.engine.ops.TABLE``: where to draw inputs (inside
-the entry's domain, away from kinks) and, for the linear entries, how to call it. The tests run each
-case through each engine it declares:
+What this module proves, for each entry of ``ops.TABLE`` (``autograd_core/engine/ops.py``):
 
-* ``value``  -- the scalar engine: ``Value.backward()``;
-* ``tensor`` -- the array engine: ``Tensor.backward()``, with broadcasting for binary entries, so that
-  ``unbroadcast`` is exercised;
-* ``forward`` -- forward mode: dual numbers (``jvp``, and the linear entries' tangent rule);
-* ``second`` -- second derivatives through ``create_graph`` (``hessian``), on Value and on Tensor,
-  against central differences of the engine's own gradient.
+* **first order** -- ``Value.backward()`` (elementwise entries, at several scalar points),
+  ``Tensor.backward()`` (a weighted sum of the output, so every output entry counts with its own
+  weight; binary entries broadcast a ``(3,)`` operand against a ``(2, 3)`` one, so ``unbroadcast``
+  is exercised) and forward mode (``jvp`` on float and on array duals) agree with central
+  differences of the same engine's forward values (float64, ε = 1e-6, rel. tolerance 1e-6);
+* **second order** -- the gradient built with ``create_graph=True`` and differentiated again (the
+  full Hessian: ``f''`` or the 2×2 Hessian on ``Value``, ``∂²/∂x∂x`` of ``Σ W·out²`` on ``Tensor``)
+  agrees with central differences of the engine's own first derivative;
+* **shapes** -- binary entries under several broadcasting shape pairs, and more ways to reach each
+  linear entry (``VARIANTS``: einsum diagonals and ``...``, every kind of index, repeated scatter
+  indices ...), on the same checks;
+* **domains** -- an entry with ``invalid`` refuses a sample outside its domain on ``Value``,
+  ``Tensor`` and forward mode, with the ``ValueError`` that ``ops.domain_error`` formats (it names
+  the op, the rule and the culprit);
+* **completeness** -- every entry has a case here (and every elementwise case runs on all four
+  engines), and a row in ``docs/primitives.md``.
 
-An entry without a case fails ``test_every_entry_has_a_case``; an entry with a domain is checked to
-refuse a point outside it on every engine. **To add a primitive**: one entry in the table, one line
-in ``CASES``, one row in ``docs/primitives.md``.
+**Adding a case.** A new entry of ``ops.TABLE`` makes ``test_every_entry_has_a_case`` fail, naming
+it. Add one line to ``CASES``: for an elementwise entry ``unary(call, sampler)`` or
+``binary(call, sampler_a, sampler_b)``, where ``call`` reaches the entry with the operations that
+``Value``, ``Tensor`` and ``Dual`` share (``lambda x: x.exp()``, ``lambda a, b: a / b``) and the
+samplers draw inside the domain, away from kinks and singularities (``real``, ``positive``,
+``nonzero``); give ``outside=`` samples if the entry has a domain. For a linear entry
+``linear(call, *operand_shapes)``, with ``forward=True`` when ``Dual`` supports the call. Then add
+the entry's row to ``docs/primitives.md``.
 """
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 import pytest
+from finite_differences import central_difference, numeric_gradient
 
-from autograd_core import Dual, Tensor, Value, concatenate, einsum, grad, hessian, jvp, stack
+from autograd_core import Dual, Tensor, Value, concatenate, einsum, jvp, stack
 from autograd_core.beyond.forward import _linear
 from autograd_core.engine import ops
 from autograd_core.engine.contraction import parse
+from autograd_core.engine.graph import gradients
 
-EPS = 1e-6
+EPS = 1e-6  # central differences, first and second order
 RTOL, ATOL = 1e-6, 1e-8
-ELEMENTWISE_ENGINES = ("value", "tensor", "forward", "second")
-LINEAR_ENGINES = ("tensor", "forward", "second")
+POINTS = 5  # scalar points per entry (and per constant) on Value and on float duals
+ENGINES = ("value", "tensor", "forward", "second")  # what every elementwise case must declare
+
+Shape = tuple[int, ...]
+Sampler = Callable[..., np.ndarray]  # (rng, shape, *consts) -> float64 array inside the domain
 
 
+# --- samplers ------------------------------------------------------------------------------------
+def real(lo: float = -2.0, hi: float = 2.0) -> Sampler:
+    return lambda rng, shape, *_: rng.uniform(lo, hi, shape)
+
+
+def positive(lo: float = 0.2, hi: float = 2.0) -> Sampler:
+    return real(lo, hi)
+
+
+def nonzero(lo: float = 0.2, hi: float = 2.0) -> Sampler:
+    """Either sign, at least ``lo`` away from 0 (the kink of relu and abs, the pole of 1/x)."""
+    return lambda rng, shape, *_: rng.choice((-1.0, 1.0), shape) * rng.uniform(lo, hi, shape)
+
+
+def base_for(rng: np.random.Generator, shape: Shape, n: Any) -> np.ndarray:
+    """A valid base of ``x ** n``: either sign away from 0 for an integer ``n``, positive otherwise."""
+    return (nonzero() if np.all(np.asarray(n) % 1 == 0) else positive())(rng, shape)
+
+
+# --- the cases -----------------------------------------------------------------------------------
 class Case(NamedTuple):
-    """How to exercise one entry: ``sample(rng)`` gives its operands (float arrays), ``call`` applies it."""
+    """How to reach one entry of the table and where to sample it.
 
-    sample: Callable[[np.random.Generator], list[np.ndarray]]
-    call: Callable[..., Any]  # on nodes (Value/Tensor/Dual), one per operand
-    engines: tuple[str, ...] = ELEMENTWISE_ENGINES
-    bad: list[float] | None = None  # a point outside the domain, for entries that have one
-    dual: Callable[..., Any] | None = None  # linear entries: the forward-mode call on duals
+    ``call(*operands, *consts)`` reaches the entry; ``inputs`` draws the differentiated operands;
+    ``shapes`` are their shapes on the Tensor engine; each tuple of ``consts`` is a variant (a
+    constant exponent); ``outside`` lists ``(*operands, *consts)`` outside the entry's domain.
+    """
 
-
-def u(low: float, high: float, away: float = 0.0) -> Callable[[np.random.Generator], list[np.ndarray]]:
-    """One operand in [low, high], at least ``away`` from 0 (kinks, singularities)."""
-    def sample(rng: np.random.Generator) -> list[np.ndarray]:
-        x = rng.uniform(low, high, size=4)
-        return [np.where(np.abs(x) < away, np.copysign(away, x) + x, x)]
-    return sample
+    call: Callable[..., Any]
+    inputs: tuple[Sampler, ...]
+    engines: tuple[str, ...]
+    shapes: tuple[Shape, ...]
+    consts: tuple[tuple[Any, ...], ...] = ((),)
+    outside: tuple[tuple[float, ...], ...] = ()
 
 
-def uu(first: tuple[float, float], second: tuple[float, float], away: float = 0.0) -> Callable[..., Any]:
-    """Two operands (the second away from 0 by ``away``)."""
-    def sample(rng: np.random.Generator) -> list[np.ndarray]:
-        return [*u(*first)(rng), *u(*second, away)(rng)]
-    return sample
+def unary(call: Callable[..., Any], x: Sampler | None = None, **kw: Any) -> Case:
+    return Case(call, (x or real(),), ENGINES, ((2, 3),), **kw)
 
 
-KEEP = np.array([[True, False, True], [False, True, True]])
+def binary(call: Callable[..., Any], a: Sampler | None = None, b: Sampler | None = None, **kw: Any) -> Case:
+    return Case(call, (a or real(), b or real()), ENGINES, ((2, 3), (3,)), **kw)  # b broadcasts
 
 
-def _einsum(subscripts: str, *duals: Any) -> Any:
-    """A contraction on duals: the einsum entry's tangent follows from multilinearity."""
-    return _linear(ops.EINSUM, parse(subscripts, tuple(d.primal.ndim for d in duals)), *duals)
+def linear(call: Callable[..., Any], *shapes: Shape, forward: bool = False) -> Case:
+    engines = ("tensor", "forward", "second") if forward else ("tensor", "second")
+    return Case(call, tuple(real() for _ in shapes), engines, shapes)
 
 
-def method(name: str) -> Callable[[Any], Any]:
-    return lambda x: getattr(x, name)()
+KEEP = np.array([[True, False, True], [False, True, True]])  # the constant mask of `mask`
+PICK = ([0, 2, 0], slice(1, None))  # a fancy index that picks row 0 twice (np.add.at)
+EXPONENTS = tuple((n,) for n in (0.0, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5, 1.5))  # the constants of pow_const
 
-
-# entry name: Case(sample, call, engines, bad point)
 CASES: dict[str, Case] = {
-    "neg": Case(u(-3, 3), lambda x: -x),
-    "exp": Case(u(-3, 3), method("exp")),
-    "log": Case(u(0.1, 4), method("log"), bad=[-1.0]),
-    "tanh": Case(u(-3, 3), method("tanh")),
-    "sigmoid": Case(u(-6, 6), method("sigmoid")),
-    "relu": Case(u(-3, 3, away=0.1), method("relu")),
-    "sin": Case(u(-4, 4), method("sin")),
-    "cos": Case(u(-4, 4), method("cos")),
-    "sqrt": Case(u(0.1, 4), method("sqrt"), bad=[-1.0]),
-    "abs": Case(u(-3, 3, away=0.1), method("abs")),
-    "softplus": Case(u(-6, 6), method("softplus")),
-    "log1p": Case(u(-0.9, 3), method("log1p"), bad=[-2.0]),
-    "add": Case(uu((-3, 3), (-3, 3)), lambda a, b: a + b),
-    "sub": Case(uu((-3, 3), (-3, 3)), lambda a, b: a - b),
-    "mul": Case(uu((-3, 3), (-3, 3)), lambda a, b: a * b),
-    "div": Case(uu((-3, 3), (-3, 3), away=0.3), lambda a, b: a / b, bad=[1.0, 0.0]),
-    "pow": Case(uu((0.2, 3), (-2, 2)), lambda a, b: a**b, bad=[-1.0, 2.0]),
-    "pow_const": Case(u(0.2, 3), lambda x: x**2.5 + x**3 + x**-1 + x**0 + x**1 + x**2, bad=[0.0]),
-    # linear entries: operands, the call on Tensors, and the same on duals (forward mode)
-    "einsum": Case(lambda rng: [rng.normal(size=(2, 3)), rng.normal(size=(3, 4))],
-                   lambda a, b: einsum("ij,jk->ik", a, b) + einsum("ii->", a[:, :2]) + einsum("ij->j", b),
-                   LINEAR_ENGINES, dual=lambda a, b: a @ b + _einsum("ii->", a[:, :2]) + _einsum("ij->j", b)),
-    "reshape": Case(lambda rng: [rng.normal(size=(2, 3))], lambda x: x.reshape(3, 2), LINEAR_ENGINES,
-                    dual=lambda x: x.reshape(3, 2)),
-    "index": Case(lambda rng: [rng.normal(size=(4, 3))], lambda x: x[[0, 2, 2], 1:], LINEAR_ENGINES,
-                  dual=lambda x: x[[0, 2, 2], 1:]),
-    "scatter": Case(lambda rng: [rng.normal(size=(3, 2))],
-                    lambda g: Tensor._apply(ops.SCATTER, (([0, 2, 2], slice(1, None)), (4, 3)), [g]),
-                    LINEAR_ENGINES, dual=lambda g: _linear(ops.SCATTER, (([0, 2, 2], slice(1, None)), (4, 3)), g)),
-    "stack": Case(lambda rng: [rng.normal(size=(2, 3)), rng.normal(size=(2, 3))],
-                  lambda a, b: stack([a, b], axis=1), LINEAR_ENGINES, dual=lambda a, b: _linear(ops.STACK, 1, a, b)),
-    "concatenate": Case(lambda rng: [rng.normal(size=(2, 3)), rng.normal(size=(1, 3))],
-                        lambda a, b: concatenate([a, b], axis=0), LINEAR_ENGINES,
-                        dual=lambda a, b: _linear(ops.CONCATENATE, (0, (0, 2, 3)), a, b)),
-    "broadcast_to": Case(lambda rng: [rng.normal(size=(2, 1))],
-                         lambda x: Tensor._apply(ops.BROADCAST_TO, (3, 2, 4), [x]), LINEAR_ENGINES,
-                         dual=lambda x: _linear(ops.BROADCAST_TO, (3, 2, 4), x)),
-    "mask": Case(lambda rng: [rng.normal(size=(2, 3))], lambda x: Tensor._apply(ops.MASK, KEEP, [x]),
-                 LINEAR_ENGINES, dual=lambda x: _linear(ops.MASK, KEEP, x)),
+    "neg": unary(lambda x: -x),
+    "exp": unary(lambda x: x.exp()),
+    "log": unary(lambda x: x.log(), positive(), outside=((0.0,), (-1.5,))),
+    "tanh": unary(lambda x: x.tanh()),
+    "sigmoid": unary(lambda x: x.sigmoid(), real(-4.0, 4.0)),
+    "relu": unary(lambda x: x.relu(), nonzero()),
+    "sin": unary(lambda x: x.sin(), real(-3.0, 3.0)),
+    "cos": unary(lambda x: x.cos(), real(-3.0, 3.0)),
+    "sqrt": unary(lambda x: x.sqrt(), positive(), outside=((-0.5,),)),
+    "abs": unary(lambda x: x.abs(), nonzero()),
+    "softplus": unary(lambda x: x.softplus(), real(-4.0, 4.0)),
+    "log1p": unary(lambda x: x.log1p(), real(-0.9, 3.0), outside=((-1.0,), (-2.0,))),
+    "add": binary(lambda a, b: a + b),
+    "sub": binary(lambda a, b: a - b),
+    "mul": binary(lambda a, b: a * b),
+    "div": binary(lambda a, b: a / b, b=nonzero(0.5), outside=((1.0, 0.0),)),
+    "pow": binary(lambda x, y: x**y, a=positive(0.3), outside=((0.0, 1.5), (-2.0, 2.0))),
+    "pow_const": Case(lambda x, n: x**n, (base_for,), ENGINES, ((2, 3),), consts=EXPONENTS,
+                      outside=((0.0, -1.0), (-2.0, 0.5))),
+    "einsum": linear(lambda a, b: (a.transpose() @ b).sum(axis=1), (4, 3), (4, 2), forward=True),
+    "reshape": linear(lambda x: x.reshape(3, 4), (2, 6), forward=True),
+    "index": linear(lambda x: x[PICK], (3, 4), forward=True),
+    "scatter": linear(lambda g: Tensor._apply(ops.SCATTER, (PICK, (3, 4)), [g]), (3, 3)),
+    "stack": linear(lambda a, b: stack([a, b], axis=1), (2, 3), (2, 3)),
+    "concatenate": linear(lambda a, b: concatenate([a, b], axis=1), (2, 3), (2, 2)),
+    "broadcast_to": linear(lambda x: Tensor._apply(ops.BROADCAST_TO, (4, 2, 3), [x]), (2, 1)),
+    "mask": linear(lambda x: Tensor._apply(ops.MASK, KEEP, [x]), (2, 3)),
 }
-ELEMENTWISE = [n for n, e in ops.TABLE.items() if not isinstance(e, ops.Linear)]
-LINEAR = [n for n, e in ops.TABLE.items() if isinstance(e, ops.Linear)]
 
 
-# --- helpers -------------------------------------------------------------------------------------------
-def numeric_gradient(f: Callable[[list[np.ndarray]], float], xs: list[np.ndarray]) -> list[np.ndarray]:
-    """Central differences of a scalar function of several arrays, entry by entry."""
-    grads = []
-    for k, x in enumerate(xs):
-        g = np.zeros_like(x)
-        for j in range(x.size):
-            moved = []
-            for step in (EPS, -EPS):
-                trial = [y.copy() for y in xs]
-                trial[k].flat[j] += step
-                moved.append(f(trial))
-            g.flat[j] = (moved[0] - moved[1]) / (2 * EPS)
-        grads.append(g)
-    return grads
+# --- helpers -------------------------------------------------------------------------------------
+def rng_for(*key: str) -> np.random.Generator:
+    return np.random.default_rng(zlib.crc32("/".join(key).encode()))
 
 
-def weights(out_shape: tuple[int, ...]) -> np.ndarray:
-    return np.random.default_rng(99).normal(size=out_shape)
+def is_elementwise(name: str) -> bool:
+    return not isinstance(ops.TABLE[name], ops.Linear)
 
 
-def tensor_loss(case: Case, xs: list[np.ndarray]) -> float:
-    out = case.call(*[Tensor(x) for x in xs])
-    return float((out * weights(out.shape)).sum().data)
+def entry_of(node: Any) -> Any:
+    op = node._op
+    return op.entry if isinstance(op, ops.Call) else op
 
 
-def broadcast_operands(name: str, xs: list[np.ndarray]) -> list[np.ndarray]:
-    """Binary entries on Tensors: a (4, 2) operand against a (2,) one, so broadcasting is exercised."""
-    if len(xs) == 2 and not isinstance(ops.TABLE[name], ops.Linear):
-        return [np.stack([xs[0], xs[0][::-1]], axis=1), xs[1][:2]]
-    return xs
+def draw(case: Case, rng: np.random.Generator, shapes: tuple[Shape, ...], consts: tuple[Any, ...]) -> list[Any]:
+    return [np.asarray(s(rng, shape, *consts), dtype=float) for s, shape in zip(case.inputs, shapes, strict=True)]
 
 
-def cases_for(engine: str, names: list[str]) -> list[str]:
-    return [n for n in names if engine in CASES[n].engines]
+def points(case: Case, rng: np.random.Generator) -> list[tuple[list[float], tuple[Any, ...]]]:
+    """``POINTS`` scalar points per variant: ``(operands, consts)``."""
+    scalar = tuple(() for _ in case.inputs)
+    return [([float(x) for x in draw(case, rng, scalar, consts)], consts) for consts in case.consts
+            for _ in range(POINTS)]
 
 
-def sample(name: str) -> list[np.ndarray]:
-    return CASES[name].sample(np.random.default_rng(abs(hash(name)) % 2**32))
+def shifted(xs: list[Any], k: int, t: Any) -> list[Any]:
+    return [t if j == k else x for j, x in enumerate(xs)]
 
 
-# --- the table is covered ------------------------------------------------------------------------------
-def test_every_entry_has_a_case():
-    missing, extra = set(ops.TABLE) - set(CASES), set(CASES) - set(ops.TABLE)
-    assert not missing, f"table entries without a case in tests/test_rules.py CASES: {sorted(missing)}"
-    assert not extra, f"cases for entries the table does not have: {sorted(extra)}"
+def dense(g: Any, shape: Shape) -> np.ndarray:
+    """A gradient as an array of ``shape`` (``gradients`` gives 0.0 for an input it did not reach)."""
+    data = g.data if isinstance(g, Tensor) else g
+    return np.broadcast_to(np.asarray(data, dtype=float), shape)
 
 
-def test_every_case_runs_on_every_engine_its_kind_allows():
-    for name, case in CASES.items():
-        expected = LINEAR_ENGINES if isinstance(ops.TABLE[name], ops.Linear) else ELEMENTWISE_ENGINES
-        assert set(expected) <= set(case.engines), f"{name}: engines {case.engines}, expected {expected}"
-        assert (case.bad is not None) == (getattr(ops.TABLE[name], "invalid", None) is not None), name
+def close(actual: Any, expected: Any, what: str) -> None:
+    np.testing.assert_allclose(actual, expected, rtol=RTOL, atol=ATOL, err_msg=what)
 
 
-def test_every_entry_has_a_row_in_the_docs():
-    text = (Path(__file__).resolve().parent.parent / "docs" / "primitives.md").read_text()
-    missing = [name for name in ops.TABLE if f"| `{name}` |" not in text]
-    assert not missing, f"entries without a row in docs/primitives.md: {missing}"
+def with_consts(case: Case, consts: tuple[Any, ...], *operands: Any) -> Any:
+    """The case's call on ``operands`` with the variant's constants: the function the transforms see."""
+    return case.call(*operands, *consts)
 
 
-# --- first derivatives ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", cases_for("value", ELEMENTWISE))
-def test_value_engine(name):
-    case, xs = CASES[name], sample(name)
-    for point in zip(*xs, strict=True):
-        nodes = [Value(float(p)) for p in point]
-        case.call(*nodes).backward()
-        f = lambda ys: case.call(*[Value(float(y[0])) for y in ys]).data
-        expected = numeric_gradient(f, [np.array([p]) for p in point])
-        for node, e in zip(nodes, expected, strict=True):
-            np.testing.assert_allclose(node.grad, e[0], rtol=RTOL, atol=ATOL, err_msg=f"{name} at {point}")
+# --- the engines ---------------------------------------------------------------------------------
+def check_value(name: str, case: Case, rng: np.random.Generator) -> None:
+    """``Value.backward()`` at scalar points vs central differences of the Value forward."""
+    for xs, consts in points(case, rng):
+        nodes = [Value(x) for x in xs]
+        out = case.call(*nodes, *consts)
+        assert entry_of(out) is ops.TABLE[name]
+        out.backward()
+        for k, node in enumerate(nodes):
+            fd = central_difference(partial(value_at, case, xs, k, consts), xs[k], EPS)
+            close(node.grad, fd, f"{name}: ∂/∂x{k} at {xs} {consts}")
 
 
-@pytest.mark.parametrize("name", cases_for("tensor", ELEMENTWISE + LINEAR))
-def test_tensor_engine(name):
+def value_at(case: Case, xs: list[float], k: int, consts: tuple[Any, ...], t: float) -> float:
+    """The Value forward with operand ``k`` moved to ``t``."""
+    return case.call(*map(Value, shifted(xs, k, t)), *consts).data
+
+
+def tensor_loss(case: Case, arrays: list[np.ndarray], consts: tuple[Any, ...], weights: np.ndarray,
+                requires_grad: bool, square: bool = False) -> tuple[list[Tensor], Tensor, Any]:
+    """``Σ W·out`` (``Σ W·out²`` when ``square``): every output entry counts with its own weight."""
+    ts = [Tensor(a, requires_grad=requires_grad) for a in arrays]
+    out = case.call(*ts, *consts)
+    return ts, out, ((weights * out * out) if square else (weights * out)).sum()
+
+
+def check_tensor(name: str, case: Case, rng: np.random.Generator, shapes: tuple[Shape, ...] | None = None) -> None:
+    """``Tensor.backward()`` of a weighted sum vs central differences, operand by operand."""
+    shapes = shapes or case.shapes
+    for consts in case.consts:
+        arrays = draw(case, rng, shapes, consts)
+        out_shape = case.call(*map(Tensor, arrays), *consts).shape
+        weights = rng.normal(size=out_shape)
+        ts, out, loss = tensor_loss(case, arrays, consts, weights, True)
+        assert entry_of(out) is ops.TABLE[name]
+        loss.backward()
+        for k, t in enumerate(ts):
+            assert t.grad.shape == t.shape, f"{name}: grad of operand {k} has shape {t.grad.shape}, not {t.shape}"
+            fd = numeric_gradient(partial(loss_at, case, arrays, k, consts, weights), arrays[k], EPS)
+            close(t.grad, fd, f"{name}: ∂/∂x{k}, shapes {shapes}, {consts}")
+
+
+def loss_at(case: Case, arrays: list[np.ndarray], k: int, consts: tuple[Any, ...], weights: np.ndarray,
+            a: np.ndarray) -> float:
+    """The Tensor forward of ``Σ W·out`` with operand ``k`` replaced by ``a``."""
+    return tensor_loss(case, shifted(arrays, k, a), consts, weights, False)[2].item()
+
+
+def check_forward(name: str, case: Case, rng: np.random.Generator, shapes: tuple[Shape, ...] | None = None) -> None:
+    """``jvp`` on float duals (elementwise) and on array duals vs directional central differences."""
+    runs = []
+    if is_elementwise(name) and shapes is None:
+        runs += [("value", xs, [float(v) for v in rng.normal(size=len(xs))], consts)
+                 for xs, consts in points(case, rng)]
+    for consts in case.consts:
+        arrays = draw(case, rng, shapes or case.shapes, consts)
+        runs.append(("tensor", arrays, [rng.normal(size=a.shape) for a in arrays], consts))
+    for engine, xs, vs, consts in runs:
+        f = partial(with_consts, case, consts)
+        _, tangent = jvp(f, tuple(xs), tuple(vs), engine=engine)
+        up, down = (jvp(f, tuple(x + step * v for x, v in zip(xs, vs, strict=True)), tuple(vs), engine=engine)[0]
+                    for step in (EPS, -EPS))
+        close(tangent, (up - down) / (2 * EPS), f"{name} ({engine} duals): J·v at {xs} {consts}")
+
+
+def check_second(name: str, case: Case, rng: np.random.Generator) -> None:
+    """``create_graph=True`` Hessians vs central differences of the engine's own first derivative.
+
+    A first derivative that comes back as a constant (a float, a Tensor that requires no grad) counts
+    as a zero second derivative; if it should have depended on the inputs, the differences disagree.
+    """
+    if is_elementwise(name):
+        for xs, consts in points(case, rng):
+            nodes = [Value(x) for x in xs]
+            first = gradients(case.call(*nodes, *consts), nodes, create_graph=True)
+            hessian = [[gradients(g, [x])[0] if isinstance(g, Value) else 0.0 for x in nodes] for g in first]
+            fd = [(value_grads(case, shifted(xs, j, xs[j] + EPS), consts)
+                   - value_grads(case, shifted(xs, j, xs[j] - EPS), consts)) / (2 * EPS) for j in range(len(xs))]
+            close(hessian, np.transpose(fd), f"{name} (Value): Hessian at {xs} {consts}")
+    for consts in case.consts:
+        arrays = draw(case, rng, case.shapes, consts)
+        weights = rng.normal(size=case.call(*map(Tensor, arrays), *consts).shape)
+        ts, _, loss = tensor_loss(case, arrays, consts, weights, True, square=True)
+        rows = []
+        for g, t in zip(gradients(loss, ts, create_graph=True), ts, strict=True):
+            for e in np.ndindex(t.shape):
+                unit = np.zeros(t.shape)
+                unit[e] = 1.0
+                linked = isinstance(g, Tensor) and g.requires_grad
+                rows.append(flat(gradients((g * unit).sum(), ts), ts) if linked else np.zeros(sum(map(np.size, ts))))
+        columns = []
+        for j, a in enumerate(arrays):
+            for e in np.ndindex(a.shape):
+                up, down = a.copy(), a.copy()
+                up[e] += EPS
+                down[e] -= EPS
+                columns.append((tensor_grads(case, shifted(arrays, j, up), consts, weights)
+                                - tensor_grads(case, shifted(arrays, j, down), consts, weights)) / (2 * EPS))
+        close(rows, np.transpose(columns), f"{name} (Tensor): Hessian of Σ W·out², shapes {case.shapes}, {consts}")
+
+
+def value_grads(case: Case, xs: list[float], consts: tuple[Any, ...]) -> np.ndarray:
+    """The Value engine's first derivatives at ``xs``."""
+    nodes = [Value(x) for x in xs]
+    return np.array(gradients(case.call(*nodes, *consts), nodes), dtype=float)
+
+
+def tensor_grads(case: Case, arrays: list[np.ndarray], consts: tuple[Any, ...], weights: np.ndarray) -> np.ndarray:
+    """The Tensor engine's first derivatives of ``Σ W·out²`` at ``arrays``, flattened and joined."""
+    ts, _, loss = tensor_loss(case, arrays, consts, weights, True, square=True)
+    return flat(gradients(loss, ts), ts)
+
+
+def flat(grads: list[Any], ts: list[Tensor]) -> np.ndarray:
+    return np.concatenate([dense(g, t.shape).ravel() for g, t in zip(grads, ts, strict=True)])
+
+
+CHECKS = {"value": check_value, "tensor": check_tensor, "forward": check_forward, "second": check_second}
+PAIRS = [(name, engine) for name, case in CASES.items() for engine in case.engines]
+
+
+@pytest.mark.parametrize(("name", "engine"), PAIRS, ids=[f"{n}-{e}" for n, e in PAIRS])
+def test_rule_matches_central_differences(name, engine):
+    CHECKS[engine](name, CASES[name], rng_for(name, engine))
+
+
+# More ways to reach the linear entries, on the same engines: the general contraction (a diagonal, a
+# trace-like repeated letter, three operands, '...', a size-1 axis broadcast), every kind of index,
+# scatter's basic and repeated indices, more operands and negative axes.
+BOOL = np.array([[True, False, True, False], [False, False, True, True], [True, True, False, False]])
+VARIANTS: list[tuple[str, Case]] = [
+    ("einsum", linear(lambda a: einsum("ii->i", a), (3, 3))),
+    ("einsum", linear(lambda a: einsum("iij->j", a), (2, 2, 3))),
+    ("einsum", linear(lambda a, b, c: einsum("ij,jk,kl->il", a, b, c), (2, 3), (3, 4), (4, 2))),
+    ("einsum", linear(lambda a, b: einsum("...ij,...jk->...ik", a, b), (2, 2, 3), (2, 3, 2))),
+    ("einsum", linear(lambda a, b: einsum("ij,kj->ik", a, b), (2, 3), (1, 3))),
+    ("einsum", linear(lambda a, b: einsum("ii,i", a, b), (3, 3), (3,))),
+    ("einsum", linear(lambda a, b: a @ b, (2, 2, 3), (3,), forward=True)),
+    ("reshape", linear(lambda x: x.reshape(3, -1, 2), (2, 6), forward=True)),
+    ("index", linear(lambda x: x[1], (3, 4), forward=True)),
+    ("index", linear(lambda x: x[None, 1:, ::-1], (3, 4), forward=True)),
+    ("index", linear(lambda x: x[..., 2], (2, 3, 4), forward=True)),
+    ("index", linear(lambda x: x[BOOL], (3, 4), forward=True)),
+    ("index", linear(lambda x: x[[2, 2, 1], [0, 0, 3]], (3, 4), forward=True)),
+    ("scatter", linear(lambda g: Tensor._apply(ops.SCATTER, (slice(0, 2), (3, 4)), [g]), (2, 4))),
+    ("scatter", linear(lambda g: Tensor._apply(ops.SCATTER, (np.array([0, 0, 1, 2, 0]), (3,)), [g]), (5,))),
+    ("scatter", linear(lambda g: Tensor._apply(ops.SCATTER, (BOOL, (3, 4)), [g]), (6,))),
+    ("stack", linear(lambda a, b, c: stack([a, b, c], axis=-1), (2, 3), (2, 3), (2, 3))),
+    ("concatenate", linear(lambda a, b, c: concatenate([a, b, c], axis=0), (2, 3), (1, 3), (4, 3))),
+    ("broadcast_to", linear(lambda x: Tensor._apply(ops.BROADCAST_TO, (2, 3), [x]), ())),
+    ("broadcast_to", linear(lambda x: Tensor._apply(ops.BROADCAST_TO, (2, 2, 3, 4), [x]), (1, 3, 1))),
+    ("mask", linear(lambda x: Tensor._apply(ops.MASK, np.array([True, False, True]), [x]), (2, 3))),
+]
+VARIANT_RUNS = [(k, name, engine) for k, (name, case) in enumerate(VARIANTS) for engine in case.engines]
+
+
+@pytest.mark.parametrize(("k", "name", "engine"), VARIANT_RUNS, ids=[f"{n}{k}-{e}" for k, n, e in VARIANT_RUNS])
+def test_linear_variants_match_central_differences(k, name, engine):
+    CHECKS[engine](name, VARIANTS[k][1], rng_for(name, str(k), engine))
+
+
+def test_mask_whose_keep_broadcasts_y_gives_a_gradient_of_ys_shape():
+    # mask's reverse rule sums back over the axes its forward broadcast y along (it returned shape (2, 3)).
+    x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    Tensor._apply(ops.MASK, np.array([[True], [False]]), [x]).sum().backward()  # out = [[1, 2, 3], [0, 0, 0]]
+    assert x.grad.shape == (3,), f"the gradient of a (3,) operand has shape {x.grad.shape}"
+    np.testing.assert_array_equal(x.grad, [1.0, 1.0, 1.0])
+
+
+BROADCAST = [((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 3)), ((3,), (2, 1)), ((2, 3), ())]
+
+
+@pytest.mark.parametrize("name", [n for n in CASES if isinstance(ops.TABLE[n], ops.Binary)])
+@pytest.mark.parametrize("shapes", BROADCAST, ids=str)
+def test_binary_rules_broadcast(name, shapes):
+    """Each operand's gradient is summed back to its own shape (``unbroadcast``), reverse and forward."""
     case = CASES[name]
-    xs = broadcast_operands(name, sample(name))
-    leaves = [Tensor(x, requires_grad=True) for x in xs]
-    out = case.call(*leaves)
-    (out * weights(out.shape)).sum().backward()
-    for leaf, expected in zip(leaves, numeric_gradient(lambda ys: tensor_loss(case, ys), xs), strict=True):
-        np.testing.assert_allclose(leaf.grad, expected, rtol=RTOL, atol=ATOL, err_msg=name)
+    if name == "pow_const":  # the exponent is a constant array of the second shape; every base positive
+        rng = rng_for(name, str(shapes))
+        n = rng.choice([n for (n,) in EXPONENTS], shapes[1])
+        case = case._replace(inputs=(positive(),), consts=((n,),))
+        shapes = shapes[:1]
+    check_tensor(name, case, rng_for(name, str(shapes)), shapes)
+    check_forward(name, case, rng_for(name, "forward", str(shapes)), shapes)
 
 
-@pytest.mark.parametrize("name", cases_for("forward", ELEMENTWISE))
-def test_forward_mode_elementwise(name):
-    case, xs = CASES[name], sample(name)
-    rng = np.random.default_rng(7)
-    for point in zip(*xs, strict=True):
-        tangents = tuple(float(t) for t in rng.normal(size=len(point)))
-        _, tangent = jvp(lambda *a: case.call(*a), tuple(float(p) for p in point), tangents)
-        f = lambda ys: case.call(*[Value(float(y[0])) for y in ys]).data
-        expected = sum(t * g[0] for t, g in zip(tangents, numeric_gradient(f, [np.array([p]) for p in point]),
-                                                 strict=True))
-        np.testing.assert_allclose(tangent, expected, rtol=RTOL, atol=ATOL, err_msg=f"{name} at {point}")
-    # array duals (the Tensor-style forward mode) give the same tangents entry by entry
-    arrays = [Dual(x, np.ones_like(x)) for x in xs]
-    scalar = [jvp(lambda *a: case.call(*a), tuple(float(x[i]) for x in xs), tuple(1.0 for _ in xs))[1]
-              for i in range(xs[0].size)]
-    np.testing.assert_allclose(case.call(*arrays).tangent, scalar, rtol=1e-12, atol=1e-12, err_msg=name)
+# --- domains -------------------------------------------------------------------------------------
+# Entries with a domain, and cases that say their entry has one (so an entry losing its check fails too).
+DOMAINS = [(name, engine) for name, entry in ops.TABLE.items()
+           if getattr(entry, "invalid", None) is not None or (name in CASES and CASES[name].outside)
+           for engine in ("value", "tensor", "forward")]
 
 
-@pytest.mark.parametrize("name", cases_for("forward", LINEAR))
-def test_forward_mode_linear(name):
-    case, xs = CASES[name], sample(name)
-    tangents = [np.random.default_rng(3).normal(size=x.shape) for x in xs]
-    out = case.dual(*[Dual(x, t) for x, t in zip(xs, tangents, strict=True)])
-    W = weights(out.primal.shape)
-    f = lambda ys: tensor_loss(case, ys)
-    expected = sum(float((t * g).sum()) for t, g in zip(tangents, numeric_gradient(f, xs), strict=True))
-    np.testing.assert_allclose(float((out.tangent * W).sum()), expected, rtol=RTOL, atol=ATOL, err_msg=name)
-    np.testing.assert_allclose(out.primal, case.call(*[Tensor(x) for x in xs]).data, err_msg=name)
+def expected_error(entry: Any, *operands: Any) -> str:
+    with np.errstate(all="ignore"):
+        return str(ops.domain_error(entry, entry.invalid(*operands), *operands))
 
 
-# --- second derivatives through create_graph -----------------------------------------------------------
-@pytest.mark.parametrize("engine", ["value", "tensor"])
-@pytest.mark.parametrize("name", cases_for("second", ELEMENTWISE))
-def test_second_derivatives_elementwise(name, engine):
-    case, xs = CASES[name], sample(name)
-    f = lambda v: case.call(*[v[k] for k in range(len(xs))])
-    for point in zip(*xs, strict=True):
-        x = np.array(point, dtype=float)
-        H = np.asarray(hessian(f, engine=engine)(x), dtype=float)
-        g = grad(f, engine=engine)
-        expected = np.array([(g(x + EPS * e) - g(x - EPS * e)) / (2 * EPS) for e in np.eye(len(x))]).T
-        np.testing.assert_allclose(H, expected, rtol=1e-5, atol=1e-6, err_msg=f"{name} ({engine}) at {point}")
+@pytest.mark.parametrize(("name", "engine"), DOMAINS, ids=[f"{n}-{e}" for n, e in DOMAINS])
+def test_entry_refuses_samples_outside_its_domain(name, engine):
+    entry, case = ops.TABLE[name], CASES.get(name)
+    assert case is not None, f"{name} has no case in CASES"
+    assert case.outside, f"{name} has a domain but CASES[{name!r}] gives no sample outside it (outside=...)"
+    assert entry.invalid is not None, f"CASES[{name!r}] gives samples outside a domain, but {name} checks none"
+    k = len(case.inputs)
+    for sample in case.outside:
+        xs, consts = list(sample[:k]), tuple(sample[k:])
+        # Arrays: the bad sample at index 1 of three, the others inside the domain.
+        arrays = [s(rng_for(name), (3,), *consts) for s in case.inputs]
+        for a, x in zip(arrays, xs, strict=True):
+            a[1] = x
+        f = partial(with_consts, case, consts)
+        runs = {
+            "value": [(xs, partial(f, *map(Value, xs)))],
+            "tensor": [(arrays, partial(f, *(Tensor(a, requires_grad=True) for a in arrays)))],
+            "forward": [(xs, partial(jvp, f, tuple(xs), tuple(1.0 for _ in xs), engine="value")),
+                        (arrays, partial(jvp, f, tuple(arrays), tuple(np.ones(3) for _ in arrays), engine="tensor"))],
+        }[engine]
+        for operands, run in runs:
+            message = expected_error(entry, *operands, *consts)
+            assert message.startswith(f"{name}:") or message.startswith(f"{name} (")
+            with pytest.raises(ValueError) as info:
+                run()
+            assert str(info.value) == message
 
 
-@pytest.mark.parametrize("name", cases_for("second", LINEAR))
-def test_second_derivatives_linear(name):
-    case, xs = CASES[name], sample(name)
-    rest = [Tensor(x) for x in xs[1:]]
-    f = lambda x: (case.call(x, *rest).tanh() * weights(case.call(Tensor(xs[0]), *rest).shape)).sum()
-    H = hessian(f, engine="tensor")(xs[0])
-    g = grad(f, engine="tensor")
-    n = xs[0].size
-    expected = np.empty((n, n))
-    for j in range(n):
-        e = np.zeros(n)
-        e[j] = EPS
-        expected[:, j] = ((g(xs[0] + e.reshape(xs[0].shape)) - g(xs[0] - e.reshape(xs[0].shape))) / (2 * EPS)).ravel()
-    np.testing.assert_allclose(H.reshape(n, n), expected, rtol=1e-5, atol=1e-6, err_msg=name)
+# --- completeness --------------------------------------------------------------------------------
+def test_every_entry_has_a_case():
+    missing = sorted(set(ops.TABLE) - set(CASES))
+    stale = sorted(set(CASES) - set(ops.TABLE))
+    assert not missing, f"entries of ops.TABLE without a case in tests/test_rules.py CASES: {missing}"
+    assert not stale, f"CASES in tests/test_rules.py name no entry of ops.TABLE: {stale}"
 
 
-# --- domains -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if CASES[n].bad is not None])
-def test_a_point_outside_the_domain_is_refused_by_every_engine(name):
-    case, entry = CASES[name], ops.TABLE[name]
-    call = case.call if name != "pow_const" else (lambda x: x**-1.0)
-    bad = case.bad
-    word = f"{entry.name}"
-    attempts = {
-        "value": lambda: call(*[Value(b) for b in bad]),
-        "tensor": lambda: call(*[Tensor([b], requires_grad=True) for b in bad]),
-        "forward": lambda: call(*[Dual(b, 1.0) for b in bad]),
-    }
-    for engine, attempt in attempts.items():
-        with pytest.raises(ValueError, match=word) as err:
-            attempt()
-        assert "needs" in str(err.value), (engine, str(err.value))
+def test_every_elementwise_case_runs_on_every_engine():
+    short = {name: sorted(set(ENGINES) - set(CASES[name].engines)) for name in CASES if is_elementwise(name)}
+    short = {name: engines for name, engines in short.items() if engines}
+    assert not short, f"elementwise cases missing engines: {short}"
+
+
+def test_linear_cases_run_in_reverse_and_second_order():
+    short = [name for name in CASES
+             if not is_elementwise(name) and not {"tensor", "second"} <= set(CASES[name].engines)]
+    assert not short, f"linear cases without 'tensor' and 'second': {short}"
+
+
+def test_every_entry_has_a_row_in_the_primitives_page():
+    page = Path(__file__).resolve().parents[1] / "docs" / "primitives.md"
+    rows = set(re.findall(r"^\| `(\w+)` \|", page.read_text(encoding="utf-8"), flags=re.MULTILINE))
+    missing = sorted(set(ops.TABLE) - rows)
+    unknown = sorted(rows - set(ops.TABLE))
+    assert not missing, f"entries of ops.TABLE without a row in docs/primitives.md: {missing}"
+    assert not unknown, f"rows of docs/primitives.md that name no entry of ops.TABLE: {unknown}"
+
+
+# --- forward mode of every linear entry: its tangent follows from linearity ---------------------------
+# The Dual class offers only some linear operations as methods (@, sum, reshape, transpose, indexing);
+# ``forward._linear`` applies any linear entry to duals, the way forward mode derives it (ops.linear_tangent).
+DUAL_CALLS: dict[str, tuple[Callable[..., Any], tuple[Shape, ...]]] = {
+    "einsum": (lambda a, b: _linear(ops.EINSUM, parse("ij,jk->ik", (2, 2)), a, b), ((2, 3), (3, 4))),
+    "reshape": (lambda x: _linear(ops.RESHAPE, (3, 4), x), ((2, 6),)),
+    "index": (lambda x: _linear(ops.INDEX, PICK, x), ((3, 4),)),
+    "scatter": (lambda g: _linear(ops.SCATTER, (PICK, (3, 4)), g), ((3, 3),)),
+    "stack": (lambda a, b: _linear(ops.STACK, 1, a, b), ((2, 3), (2, 3))),
+    "concatenate": (lambda a, b: _linear(ops.CONCATENATE, (1, (0, 3, 5)), a, b), ((2, 3), (2, 2))),
+    "broadcast_to": (lambda x: _linear(ops.BROADCAST_TO, (4, 2, 3), x), ((2, 1),)),
+    "mask": (lambda x: _linear(ops.MASK, KEEP, x), ((2, 3),)),
+}
+
+
+def test_every_linear_entry_has_a_dual_call():
+    linear_entries = {n for n, e in ops.TABLE.items() if isinstance(e, ops.Linear)}
+    missing = linear_entries - set(DUAL_CALLS)
+    assert set(DUAL_CALLS) == linear_entries, f"linear entries without a DUAL_CALLS line: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(DUAL_CALLS))
+def test_forward_mode_of_every_linear_entry(name):
+    # Jointly linear entries (stack, concatenate ...) map the tangents as the values; the contraction is
+    # linear in each operand separately: a tangent that summed the primals in was caught here.
+    call, shapes = DUAL_CALLS[name]
+    rng = np.random.default_rng(len(name))
+    xs = [rng.normal(size=s) for s in shapes]
+    vs = [rng.normal(size=s) for s in shapes]
+    out = call(*[Dual(x, v) for x, v in zip(xs, vs, strict=True)])
+    plain = lambda ys: call(*[Dual(y, np.zeros_like(y)) for y in ys]).primal
+    expected = (plain([x + EPS * v for x, v in zip(xs, vs, strict=True)])
+                - plain([x - EPS * v for x, v in zip(xs, vs, strict=True)])) / (2 * EPS)
+    np.testing.assert_allclose(out.tangent, expected, rtol=1e-6, atol=1e-8, err_msg=name)

@@ -29,7 +29,7 @@ even when the upstream gradient is inf or NaN, where ``g · 0`` would be NaN: ``
 gradient 0, not NaN, at x < 0.
 
 **Adding a primitive** is one entry here, one sampler line in ``tests/test_rules.py`` and one row in
-``docs/derivation.md`` (the recipe is in ``docs/architecture.md``).
+``docs/primitives.md`` (the recipe is in ``docs/architecture.md``).
 """
 
 from __future__ import annotations
@@ -239,7 +239,8 @@ BROADCAST_TO = Linear("broadcast_to", lambda shape, x: np.broadcast_to(x, shape)
                       lambda xp, shape, g, i, xs: unbroadcast(xp, g, xs[0].shape))
 # where(keep, y, 0) with a constant mask: linear in y. The select of the piecewise rules, as a node
 # when gradients are themselves graphs (create_graph), so that second derivatives are masked too.
-MASK = Linear("mask", lambda keep, y: np.where(keep, y, 0.0), lambda xp, keep, g, i, xs: xp.apply(MASK, keep, g))
+MASK = Linear("mask", lambda keep, y: np.where(keep, y, 0.0),
+              lambda xp, keep, g, i, xs: unbroadcast(xp, xp.apply(MASK, keep, g), xs[0].shape))
 
 
 # --- the whole table --------------------------------------------------------------------------
