@@ -19,10 +19,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..engine import ops
 from ..scalar.value import Value
 
 #: Function names the formula may call; each is the ``Value`` method of the same name.
-FUNCTIONS = ("abs", "cos", "exp", "log", "relu", "sigmoid", "sin", "softplus", "sqrt", "tanh")
+FUNCTIONS = tuple(sorted(name for name in ops.UNARY if name != "neg"))  # every unary entry of the table
 MAX_LENGTH = 2000
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNARY = {ast.USub: "-", ast.UAdd: "+"}

@@ -264,11 +264,18 @@ def _ieee(function: Any) -> Any:
     return on_float
 
 
-for _name in dir(math):
-    _ufunc = getattr(np, _name, None)
-    if _name.startswith("_") or not callable(getattr(math, _name)) or hasattr(_Scalar, _name):
+# numpy's names for math's inverse functions: a table entry is named as numpy names it (np.arcsin).
+_NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh", "acosh": "arccosh",
+                "atanh": "arctanh"}
+
+for _math_name in dir(math):
+    if _math_name.startswith("_") or not callable(getattr(math, _math_name)):
         continue
-    setattr(_Scalar, _name, staticmethod(_ieee(getattr(math, _name))))
-    if isinstance(_ufunc, np.ufunc):
-        setattr(_Array, _name, staticmethod(_ufunc))
-    setattr(_Graph, _name, staticmethod(lambda x, _n=_name: _on(x, _n)))
+    for _name in {_math_name, _NUMPY_NAMES.get(_math_name, _math_name)}:
+        if hasattr(_Scalar, _name):
+            continue
+        _ufunc = getattr(np, _name, None)
+        setattr(_Scalar, _name, staticmethod(_ieee(getattr(math, _math_name))))
+        if isinstance(_ufunc, np.ufunc):
+            setattr(_Array, _name, staticmethod(_ufunc))
+        setattr(_Graph, _name, staticmethod(lambda x, _n=_name: _on(x, _n)))

@@ -150,6 +150,24 @@ ABS = Unary("abs", lambda xp, x: xp.abs(x), lambda xp, x, out: xp.sign(x), keep=
 SOFTPLUS = Unary("softplus", lambda xp, x: xp.softplus(x), lambda xp, x, out: xp.sigmoid(x))
 LOG1P = Unary("log1p", lambda xp, x: xp.log1p(x), lambda xp, x, out: 1.0 / (1.0 + x),
               invalid=lambda x: x <= -1, domain="x > -1")
+EXPM1 = Unary("expm1", lambda xp, x: xp.expm1(x), lambda xp, x, out: out + 1.0)
+LOG2 = Unary("log2", lambda xp, x: xp.log2(x), lambda xp, x, out: 1.0 / (x * 0.6931471805599453),
+             invalid=lambda x: x <= 0, domain="x > 0")
+LOG10 = Unary("log10", lambda xp, x: xp.log10(x), lambda xp, x, out: 1.0 / (x * 2.302585092994046),
+              invalid=lambda x: x <= 0, domain="x > 0")
+TAN = Unary("tan", lambda xp, x: xp.tan(x), lambda xp, x, out: 1.0 + out * out)
+SINH = Unary("sinh", lambda xp, x: xp.sinh(x), lambda xp, x, out: xp.cosh(x))
+COSH = Unary("cosh", lambda xp, x: xp.cosh(x), lambda xp, x, out: xp.sinh(x))
+ARCSIN = Unary("arcsin", lambda xp, x: xp.arcsin(x), lambda xp, x, out: xp.power(1.0 - x * x, -0.5),
+               invalid=lambda x: (x < -1) | (x > 1), domain="-1 <= x <= 1")
+ARCCOS = Unary("arccos", lambda xp, x: xp.arccos(x), lambda xp, x, out: -xp.power(1.0 - x * x, -0.5),
+               invalid=lambda x: (x < -1) | (x > 1), domain="-1 <= x <= 1")
+ARCTAN = Unary("arctan", lambda xp, x: xp.arctan(x), lambda xp, x, out: 1.0 / (1.0 + x * x))
+ARCSINH = Unary("arcsinh", lambda xp, x: xp.arcsinh(x), lambda xp, x, out: xp.power(x * x + 1.0, -0.5))
+ARCCOSH = Unary("arccosh", lambda xp, x: xp.arccosh(x), lambda xp, x, out: xp.power(x * x - 1.0, -0.5),
+                invalid=lambda x: x < 1, domain="x >= 1")
+ARCTANH = Unary("arctanh", lambda xp, x: xp.arctanh(x), lambda xp, x, out: 1.0 / (1.0 - x * x),
+                invalid=lambda x: (x <= -1) | (x >= 1), domain="-1 < x < 1")
 
 
 # --- contraction and shape operations ---------------------------------------------------------
@@ -245,7 +263,8 @@ MASK = Linear("mask", lambda keep, y: np.where(keep, y, 0.0),
 
 # --- the whole table --------------------------------------------------------------------------
 UNARY: dict[str, Unary] = {
-    op.name: op for op in (NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, SOFTPLUS, LOG1P)
+    op.name: op for op in (NEG, EXP, LOG, TANH, SIGMOID, RELU, SIN, COS, SQRT, ABS, SOFTPLUS, LOG1P, EXPM1, LOG2,
+                           LOG10, TAN, SINH, COSH, ARCSIN, ARCCOS, ARCTAN, ARCSINH, ARCCOSH, ARCTANH)
 }
 BINARY: dict[str, Binary] = {op.name: op for op in (ADD, SUB, MUL, DIV, POW, POW_CONST)}
 LINEAR: dict[str, Linear] = {
