@@ -4,8 +4,8 @@ Runs only where PyTorch is installed (``.ci/run`` installs ``torch==2.13.0``); e
 is skipped, so the README's test command passes without it.
 
 * **1,000 random expression graphs** from a seeded generator: DAGs over 1–4 inputs whose nodes
-  reuse earlier nodes, drawn from ``+ - * / **`` (constant and graph exponents), ``exp``, ``log``,
-  ``tanh``, ``sigmoid``, ``relu``, ``sin``, ``cos``, ``sqrt``, ``abs``, ``softplus``, each applied only
+  reuse earlier nodes, drawn from ``+ - * / **`` (constant and graph exponents) and every unary entry of
+  the table (``exp``, ``log``, ``tanh`` … ``log1p``, ``tan``, ``arcsin``, ``arctanh`` …), each applied only
   on a safe domain (``log``/``sqrt`` of values > 0.1, divisors away from 0, ``exp`` of |x| ≤ 5,
   ``softplus`` below torch's linear threshold 20, kinks of ``relu``/``abs`` avoided). The output is
   the sum of every node no other node uses, so every node matters. Gradient and Hessian of each.
@@ -52,7 +52,15 @@ RESULTS: dict[str, list[tuple[float, str, bool]]] = {
 }
 NESTED_GRAPHS = 500  # forward over reverse, and forward over forward, each
 
-UNARY = ["exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "softplus", "neg"]
+UNARY = ["exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "softplus", "neg", "log1p", "expm1",
+         "log2", "log10", "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"]
+# the safe domain of the functions that have one (besides exp, log, sqrt, relu, abs, softplus, sigmoid below)
+SAFE = {"log1p": lambda a: a > -0.8, "expm1": lambda a: abs(a) <= 5, "log2": lambda a: a > 0.1,
+        "log10": lambda a: a > 0.1, "tan": lambda a: abs(a) < 1.2, "sinh": lambda a: abs(a) <= 5,
+        "cosh": lambda a: abs(a) <= 5, "arcsin": lambda a: abs(a) < 0.9, "arccos": lambda a: abs(a) < 0.9,
+        "arccosh": lambda a: a > 1.1, "arctanh": lambda a: abs(a) < 0.9}
+MATH = {"arcsin": math.asin, "arccos": math.acos, "arctan": math.atan, "arcsinh": math.asinh, "arccosh": math.acosh,
+        "arctanh": math.atanh}
 BINARY = ["add", "sub", "mul", "div", "pow_const", "pow"]
 EXPONENTS = [2.0, 3.0, -1.0, 0.5, 1.5, -2.0]
 
@@ -96,7 +104,13 @@ def _float_unary(op: str, a: float) -> float | None:
         return math.log1p(math.exp(a)) if abs(a) < 15 else None
     if op == "sigmoid":
         return 1 / (1 + math.exp(-a)) if abs(a) < 30 else None
-    return {"tanh": math.tanh, "sin": math.sin, "cos": math.cos, "neg": lambda t: -t}[op](a)
+    if op in SAFE and not SAFE[op](a):
+        return None
+    if op in ("tanh", "sin", "cos", "log1p", "expm1", "log2", "log10", "tan", "sinh", "cosh"):
+        return getattr(math, op)(a)
+    if op in MATH:
+        return MATH[op](a)
+    return {"neg": lambda t: -t}[op](a)
 
 
 def _float_binary(op: str, a: float, b: float, c: float) -> float | None:
@@ -172,7 +186,10 @@ def run_ours(program: Program, x: Any) -> Any:
 TORCH_UNARY = {
     "exp": torch.exp, "log": torch.log, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
     "sin": torch.sin, "cos": torch.cos, "sqrt": torch.sqrt, "abs": torch.abs,
-    "softplus": torch.nn.functional.softplus, "neg": torch.neg,
+    "softplus": torch.nn.functional.softplus, "neg": torch.neg, "log1p": torch.log1p, "expm1": torch.expm1,
+    "log2": torch.log2, "log10": torch.log10, "tan": torch.tan, "sinh": torch.sinh, "cosh": torch.cosh,
+    "arcsin": torch.asin, "arccos": torch.acos, "arctan": torch.atan, "arcsinh": torch.asinh, "arccosh": torch.acosh,
+    "arctanh": torch.atanh,
 }
 
 
