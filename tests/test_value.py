@@ -254,3 +254,19 @@ def test_value_compares_with_arrays_entry_by_entry_and_has_the_truth_of_its_numb
     assert bool(Value(0.0)) is False and bool(Value(-1.5)) is True
     with pytest.raises(TypeError):
         _ = Value(1.0) < "2"
+
+
+def test_item_and_detach_as_tensor_and_pytorch():
+    from autograd_core import grad
+    from autograd_core.engine.graph import ConversionError
+
+    x = Value(2.0, label="x")
+    y = x * x
+    assert y.item() == 4.0 and isinstance(y.item(), float)
+    d = y.detach()
+    assert d.data == 4.0 and d.parents == () and d is not y
+    (d * x).backward()  # the detached factor is a constant: d/dx (4 · x) = 4
+    assert x.grad == 4.0
+    with pytest.raises(ConversionError, match=r"item\(\) of a Value"):
+        grad(lambda v: v * v.item())(3.0)
+    assert grad(lambda v: v * v.detach())(3.0) == 3.0  # the detached copy carries no gradient

@@ -327,6 +327,15 @@ class Value:
         graph.check_conversion(self, "float()")
         return self.data
 
+    def item(self) -> float:
+        """The number, as ``Tensor.item()`` and PyTorch's ``item()``; refused for a traced node inside a transform."""
+        graph.check_conversion(self, "item()")
+        return self.data
+
+    def detach(self) -> Value:
+        """The same number as a new constant leaf (no graph, no gradient), as ``Tensor.detach()``."""
+        return Value(self.data, label=self.label)
+
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={_short(self.grad)}{label})"
