@@ -633,3 +633,12 @@ def test_an_array_changed_between_forward_and_backward_does_not_change_the_gradi
     A[:] = 5.0
     y.backward()
     np.testing.assert_array_equal(W.grad, [1.0, 1.0, 1.0])
+
+
+def test_ordering_comparisons_give_bool_arrays_and_equality_stays_identity():
+    t = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+    np.testing.assert_array_equal(t > 2, [False, False, True])
+    np.testing.assert_array_equal(t <= Tensor([1.0, 1.0, 5.0]), [True, False, True])
+    np.testing.assert_array_equal(t >= np.array([0.0, 3.0, 3.0]), [True, False, True])
+    np.testing.assert_array_equal(2.5 > t, [True, True, False])
+    assert (t == t) is True and {t: 1}[t] == 1  # identity: nodes are dict keys

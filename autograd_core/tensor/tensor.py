@@ -41,15 +41,11 @@ from ..engine.contraction import (
     transpose_subscripts,
 )
 from ..engine.ops import Call, Linear
-from ..scalar.value import Value
+from .checks import real_array, refuse_values
 
 __all__ = ["Tensor"]
 
 _FLOAT = np.float64
-_MIX_HINT = (
-    "use one engine: lift the numbers with autograd_core.values(t.numpy(), label) to stay "
-    "scalar-level, or build the other operand as a Tensor"
-)
 
 
 # --- the Tensor ---------------------------------------------------------------------------------
@@ -108,6 +104,13 @@ class Tensor:
 
     def __len__(self) -> int:
         return len(self.data)
+
+    # Ordering comparisons read the numbers and give a bool array (no derivative), through numpy's
+    # predicates; == and hash stay identity, because nodes are dict keys and set members.
+    __lt__ = lambda self, other: np.less(self, other)
+    __le__ = lambda self, other: np.less_equal(self, other)
+    __gt__ = lambda self, other: np.greater(self, other)
+    __ge__ = lambda self, other: np.greater_equal(self, other)
 
     def __bool__(self) -> bool:
         """The entry's truth for a one-entry Tensor; ambiguous for more, as numpy says (not ``len``)."""
@@ -439,30 +442,8 @@ def _node(data: Any, op: Any, parents: tuple[Tensor, ...]) -> Tensor:
 
 
 def _to_array(data: Any) -> np.ndarray:
-    """A fresh float64 array from user data; ``TypeError`` for what is not real numbers."""
-    if isinstance(data, Tensor):
-        return data.data.copy()
-    try:
-        arr = np.asarray(data)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"Tensor needs real numbers, got {type(data).__name__} {data!r:.80}: {err}") from None
-    _refuse_values(arr)
-    # Checked before converting: np.array(..., dtype=float) would turn None into NaN, parse strings
-    # and drop imaginary parts without a word.
-    if arr.dtype.kind not in "biuf" and not (arr.dtype == object and all(_is_real(e) for e in arr.flat)):
-        raise TypeError(f"Tensor needs real numbers, got {type(data).__name__} {data!r:.80} (dtype {arr.dtype})")
-    return np.array(arr, dtype=_FLOAT)
-
-
-def _is_real(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
-
-
-def _refuse_values(x: Any) -> None:
-    if isinstance(x, Value) or (isinstance(x, np.ndarray) and x.dtype == object
-                                and any(isinstance(e, Value) for e in x.flat)):
-        what = "a Value" if isinstance(x, Value) else f"an object array of Value (shape {x.shape})"
-        raise TypeError(f"cannot combine a Tensor with {what}: {_MIX_HINT}")
+    """A fresh float64 array from user data (a Tensor's is copied); ``TypeError`` for what is not real numbers."""
+    return data.data.copy() if isinstance(data, Tensor) else real_array(data)
 
 
 def _lift(x: Any) -> Tensor | None:
@@ -471,7 +452,7 @@ def _lift(x: Any) -> Tensor | None:
         return x
     if type(x) is float or type(x) is int:  # the common case first: isinstance(x, Real) is slow
         return Tensor._constant(np.asarray(float(x)))
-    _refuse_values(x)
+    refuse_values(x)
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Tensor._constant(np.asarray(float(x)))
     if isinstance(x, np.ndarray | list | tuple):
