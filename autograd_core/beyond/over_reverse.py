@@ -59,36 +59,31 @@ def _duals_in(x: Any) -> list[Dual]:
 
 
 def _lift(x: Any, tag: int, engine: str, leaves: list[Any], tangents: list[Any]) -> Any:
-    """A dual of ``tag`` as a graph leaf holding its primal (its tangent remembered); others as they are."""
+    """A dual of ``tag`` as graph leaves holding its primal (their tangents remembered); others as they are."""
     if isinstance(x, Dual) and x.tag == tag:
-        primal = _plain(x.primal)
-        if isinstance(primal, np.ndarray):
-            if engine == "tensor":
-                leaf = Tensor(primal, requires_grad=True)
-                leaves.append(leaf)
-                tangents.append(np.broadcast_to(np.asarray(x._full_tangent(), dtype=float), primal.shape))
-                return leaf
-            entries = np.empty(primal.shape, dtype=object)
-            for index in np.ndindex(primal.shape):
-                entries[index] = Dual(primal[index], x._full_tangent()[index], tag)
-            x = entries
-        else:
-            leaf = Value(primal)
-            leaves.append(leaf)
-            tangents.append(x.tangent)
-            return leaf
+        primal, tangent = _plain(x.primal), x._full_tangent() if isinstance(x.primal, np.ndarray) else x.tangent
+        if not isinstance(primal, np.ndarray):
+            return _leaf(Value(primal), tangent, leaves, tangents)
+        if engine == "tensor":
+            return _leaf(Tensor(primal, requires_grad=True), np.asarray(tangent, dtype=float), leaves, tangents)
+        out = np.empty(primal.shape, dtype=object)
+        for index in np.ndindex(primal.shape):
+            out[index] = _leaf(Value(float(primal[index])), tangent[index], leaves, tangents)
+        return out
     if isinstance(x, np.ndarray) and x.dtype == object and any(isinstance(e, Dual) and e.tag == tag for e in x.flat):
         out = np.empty(x.shape, dtype=object)
         for index in np.ndindex(x.shape):
             e = x[index]
-            if isinstance(e, Dual) and e.tag == tag:
-                out[index] = Value(_plain(e.primal))
-                leaves.append(out[index])
-                tangents.append(e.tangent)
-            else:
-                out[index] = e
+            ours = isinstance(e, Dual) and e.tag == tag
+            out[index] = _leaf(Value(_plain(e.primal)), e.tangent, leaves, tangents) if ours else e
         return out
     return x
+
+
+def _leaf(leaf: Any, tangent: Any, leaves: list[Any], tangents: list[Any]) -> Any:
+    leaves.append(leaf)
+    tangents.append(tangent)
+    return leaf
 
 
 def _plain(primal: Any) -> Any:

@@ -45,7 +45,7 @@ def array_ufunc(ufunc: Any, method: str, inputs: tuple[Any, ...], kwargs: dict[s
     if method != "__call__":
         raise TypeError(f"{name}.{method} on a Tensor has no derivative rule in autograd-core; use the Tensor "
                         "methods (t.sum(axis), t.mean(axis)) or apply it to t.numpy() for a constant result")
-    _refuse_keywords(name, kwargs, allowed=())
+    _refuse_keywords(name, kwargs)
     if ufunc in _PREDICATES:
         return ufunc(*(_numbers(x) for x in inputs))
     if ufunc in _UNARY and len(inputs) == 1:
@@ -149,10 +149,10 @@ def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> 
 
 
 # --- helpers -----------------------------------------------------------------------------------
-def _refuse_keywords(name: str, kwargs: dict[str, Any], allowed: tuple[str, ...] = ()) -> None:
+def _refuse_keywords(name: str, kwargs: dict[str, Any]) -> None:
     """Refuse, by name, a numpy keyword the Tensor cannot honour (``out=`` above all)."""
     for key, value in kwargs.items():
-        if key in allowed or value is None or (key == "where" and value is True):
+        if value is None or (key == "where" and value is True):
             continue
         if key == "out":
             raise TypeError(f"{name}(..., out=...) on a Tensor: the result would be written into an array outside "

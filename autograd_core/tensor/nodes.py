@@ -100,43 +100,40 @@ def elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[in
     else:
         xp, values, out = ARRAY, [p.data for p in node._parents], node.data
     data = tuple(p.data for p in node._parents)  # which branch a piecewise rule is on
-    if isinstance(op, Unary):
-        (a,) = node._parents
-        local = op.derivative(xp, values[0], out)
-        return [(0, a, local, unbroadcast(xp, chain(xp, op, g, local, data), a.shape))]
-    a, b = node._parents
-    x, y = values
-    if op is ops.POW_CONST:  # the exponent enters the rule as a number (or constant array), never a node
-        y = float(b.data) if b.data.ndim == 0 else b.data
     terms = []
-    if a.requires_grad:
-        local = op.d_a(xp, x, y, out)
-        terms.append((0, a, local, unbroadcast(xp, chain(xp, op, g, local, data), a.shape)))
-    if b.requires_grad:
-        local = op.d_b(xp, x, y, out)
-        terms.append((1, b, local, unbroadcast(xp, chain(xp, op, g, local, data), b.shape)))
+    for i, p in enumerate(node._parents):
+        if p.requires_grad:
+            local = _local(node, i, xp, values, out)
+            terms.append((i, p, local, unbroadcast(xp, chain(xp, op, g, local, data), p.shape)))
     return terms
 
 
 def forward_terms(node: Tensor, parent_tangents: list[Any]) -> Any:
     """``Σ_i ∂node/∂parent_i · t_i``: elementwise ``local · t``; a linear entry applied to the tangents."""
     op, datas, total = node._op, [p.data for p in node._parents], None
-    if isinstance(op, Call):
-        with np.errstate(all="ignore"):
-            return ops.linear_tangent(op.entry, op.params, datas, parent_tangents)
     with np.errstate(all="ignore"):
+        if isinstance(op, Call):
+            return ops.linear_tangent(op.entry, op.params, datas, parent_tangents)
         for i, t in enumerate(parent_tangents):
             if t is None:
                 continue
-            y = datas[1] if len(datas) == 2 else None
-            if op is ops.POW_CONST:
-                y = float(y) if y.ndim == 0 else y
-            local = (op.derivative(ARRAY, datas[0], node.data) if isinstance(op, Unary)
-                     else (op.d_a if i == 0 else op.d_b)(ARRAY, datas[0], y, node.data))
+            local = _local(node, i, ARRAY, datas, node.data)
             term = ops.chain_forward(ARRAY, op, t, local, tuple(datas))
             term = np.broadcast_to(term, node.shape) if isinstance(term, np.ndarray) else term
             total = term if total is None else total + term
     return total
+
+
+def _local(node: Tensor, i: int, xp: Any, values: Any, out: Any) -> Any:
+    """``∂node/∂operand_i`` from the table, on arrays or (``xp`` = GRAPH) on nodes."""
+    op = node._op
+    if isinstance(op, Unary):
+        return op.derivative(xp, values[0], out)
+    x, y = values
+    if op is ops.POW_CONST:  # the exponent enters the rule as a number (or constant array), never a node
+        n = node._parents[1].data
+        y = float(n) if n.ndim == 0 else n
+    return (op.d_a if i == 0 else op.d_b)(xp, x, y, out)
 
 
 def linear_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
