@@ -47,6 +47,7 @@ from autograd_core.beyond.forward import _linear
 from autograd_core.engine import ops
 from autograd_core.engine.contraction import parse
 from autograd_core.engine.graph import gradients
+from autograd_core.tensor import functions as fn
 
 EPS = 1e-6  # central differences, first and second order
 RTOL, ATOL = 1e-6, 1e-8
@@ -69,6 +70,11 @@ def positive(lo: float = 0.2, hi: float = 2.0) -> Sampler:
 def nonzero(lo: float = 0.2, hi: float = 2.0) -> Sampler:
     """Either sign, at least ``lo`` away from 0 (the kink of relu and abs, the pole of 1/x)."""
     return lambda rng, shape, *_: rng.choice((-1.0, 1.0), shape) * rng.uniform(lo, hi, shape)
+
+
+def invertible(rng: np.random.Generator, shape: Shape, *_: Any) -> np.ndarray:
+    """A random square matrix kept away from singular: the identity times 3 plus entries in [-1, 1]."""
+    return rng.uniform(-1.0, 1.0, shape) + 3.0 * np.eye(shape[-1])
 
 
 def base_for(rng: np.random.Generator, shape: Shape, n: Any) -> np.ndarray:
@@ -106,6 +112,11 @@ def linear(call: Callable[..., Any], *shapes: Shape, forward: bool = False) -> C
     return Case(call, tuple(real() for _ in shapes), engines, shapes)
 
 
+def whole(call: Callable[..., Any], *shapes: Shape, inputs: tuple[Sampler, ...] | None = None) -> Case:
+    """A whole-array function (det, max ...): reverse, forward (its own jvp) and second order."""
+    return Case(call, inputs or tuple(real() for _ in shapes), ("tensor", "forward", "second"), shapes)
+
+
 KEEP = np.array([[True, False, True], [False, True, True]])  # the constant mask of `mask`
 PICK = ([0, 2, 0], slice(1, None))  # a fancy index that picks row 0 twice (np.add.at)
 EXPONENTS = tuple((n,) for n in (0.0, 1.0, 2.0, 3.0, -1.0, -2.0, 0.5, 1.5))  # the constants of pow_const
@@ -135,6 +146,13 @@ CASES: dict[str, Case] = {
     "arcsinh": unary(lambda x: x.arcsinh()),
     "arccosh": unary(lambda x: x.arccosh(), real(1.2, 3.0), outside=((0.5,),)),
     "arctanh": unary(lambda x: x.arctanh(), real(-0.9, 0.9), outside=((1.0,), (-1.0,))),
+    "exp2": unary(lambda x: x.exp2()),
+    "square": unary(lambda x: x.square()),
+    "reciprocal": unary(lambda x: x.reciprocal(), nonzero(), outside=((0.0,),)),
+    "sign": unary(lambda x: x.sign(), nonzero()),
+    "floor": unary(lambda x: x.floor()),  # uniform samples: never at a jump
+    "ceil": unary(lambda x: x.ceil()),
+    "round": unary(lambda x: x.round()),
     "add": binary(lambda a, b: a + b),
     "sub": binary(lambda a, b: a - b),
     "mul": binary(lambda a, b: a * b),
@@ -142,6 +160,10 @@ CASES: dict[str, Case] = {
     "pow": binary(lambda x, y: x**y, a=positive(0.3), outside=((0.0, 1.5), (-2.0, 2.0))),
     "pow_const": Case(lambda x, n: x**n, (base_for,), ENGINES, ((2, 3),), consts=EXPONENTS,
                       outside=((0.0, -1.0), (-2.0, 0.5))),
+    "maximum": binary(lambda a, b: a.maximum(b)),  # uniform samples: never a tie
+    "minimum": binary(lambda a, b: a.minimum(b)),
+    "arctan2": binary(lambda y, x: y.arctan2(x)),
+    "hypot": binary(lambda a, b: a.hypot(b)),
     "einsum": linear(lambda a, b: (a.transpose() @ b).sum(axis=1), (4, 3), (4, 2), forward=True),
     "reshape": linear(lambda x: x.reshape(3, 4), (2, 6), forward=True),
     "index": linear(lambda x: x[PICK], (3, 4), forward=True),
@@ -150,6 +172,19 @@ CASES: dict[str, Case] = {
     "concatenate": linear(lambda a, b: concatenate([a, b], axis=1), (2, 3), (2, 2)),
     "broadcast_to": linear(lambda x: Tensor._apply(ops.BROADCAST_TO, (4, 2, 3), [x]), (2, 1)),
     "mask": linear(lambda x: Tensor._apply(ops.MASK, KEEP, [x]), (2, 3)),
+    "transpose": linear(lambda x: fn.swapaxes(x, 0, 2), (2, 3, 4), forward=True),
+    "cumsum": linear(lambda x: fn.cumsum(x, axis=1), (2, 4), forward=True),
+    "amax": whole(lambda x: fn.max(x, axis=1), (3, 4)),
+    "amin": whole(lambda x: fn.min(x, axis=0, keepdims=True), (3, 4)),
+    "prod": whole(lambda x: fn.prod(x, axis=1), (3, 4)),
+    "cumprod": whole(lambda x: fn.cumprod(x, axis=1), (2, 4)),
+    "det": whole(fn.det, (3, 3), inputs=(invertible,)),
+    "logabsdet": whole(lambda x: fn.slogdet(x)[1], (3, 3), inputs=(invertible,)),
+    "inv": whole(fn.inv, (3, 3), inputs=(invertible,)),
+    "solve": whole(fn.solve, (3, 3), (3, 2), inputs=(invertible, real())),
+    "eigvalsh": whole(lambda a: fn.eigvalsh(a + a.T), (3, 3)),
+    "eigvecs": whole(lambda a: fn.eigh(a + a.T)[1], (3, 3)),
+    "cholesky": whole(lambda a: fn.cholesky(a @ a.T + 3.0 * np.eye(3)), (3, 3)),
 }
 
 
@@ -159,7 +194,7 @@ def rng_for(*key: str) -> np.random.Generator:
 
 
 def is_elementwise(name: str) -> bool:
-    return not isinstance(ops.TABLE[name], ops.Linear)
+    return isinstance(ops.TABLE[name], ops.Unary | ops.Binary)
 
 
 def entry_of(node: Any) -> Any:
@@ -464,13 +499,27 @@ DUAL_CALLS: dict[str, tuple[Callable[..., Any], tuple[Shape, ...]]] = {
     "concatenate": (lambda a, b: _linear(ops.CONCATENATE, (1, (0, 3, 5)), a, b), ((2, 3), (2, 2))),
     "broadcast_to": (lambda x: _linear(ops.BROADCAST_TO, (4, 2, 3), x), ((2, 1),)),
     "mask": (lambda x: _linear(ops.MASK, KEEP, x), ((2, 3),)),
+    "transpose": (lambda x: _linear(ops.TRANSPOSE, (1, 2, 0), x), ((2, 3, 4),)),
+    "cumsum": (lambda x: _linear(ops.CUMSUM, (1, True), x), ((2, 4),)),
+    # whole-array functions: their own forward rule (``jvp``), on duals
+    "amax": (lambda x: _linear(ops.AMAX, ((0,), True), x), ((3, 4),)),
+    "amin": (lambda x: _linear(ops.AMIN, ((0, 1), False), x), ((3, 4),)),
+    "prod": (lambda x: _linear(ops.PROD, ((1,), False), x), ((3, 4),)),
+    "cumprod": (lambda x: _linear(ops.CUMPROD, 0, x), ((4, 2),)),
+    "det": (lambda x: _linear(ops.DET, None, x + 3.0 * np.eye(3)), ((3, 3),)),
+    "logabsdet": (lambda x: _linear(ops.LOGABSDET, None, x + 3.0 * np.eye(3)), ((2, 3, 3),)),
+    "inv": (lambda x: _linear(ops.INV, None, x + 3.0 * np.eye(3)), ((3, 3),)),
+    "solve": (lambda a, b: _linear(ops.SOLVE, None, a + 3.0 * np.eye(3), b), ((3, 3), (3, 2))),
+    "eigvalsh": (lambda x: _linear(ops.EIGVALSH, None, x + x.T), ((3, 3),)),
+    "eigvecs": (lambda x: _linear(ops.EIGVECS, None, x + x.T), ((3, 3),)),
+    "cholesky": (lambda x: _linear(ops.CHOLESKY, None, x @ x.T + 3.0 * np.eye(3)), ((3, 3),)),
 }
 
 
-def test_every_linear_entry_has_a_dual_call():
-    linear_entries = {n for n, e in ops.TABLE.items() if isinstance(e, ops.Linear)}
-    missing = linear_entries - set(DUAL_CALLS)
-    assert set(DUAL_CALLS) == linear_entries, f"linear entries without a DUAL_CALLS line: {missing}"
+def test_every_array_entry_has_a_dual_call():
+    array_entries = {n for n, e in ops.TABLE.items() if isinstance(e, ops.Linear | ops.Function)}
+    missing = array_entries - set(DUAL_CALLS)
+    assert set(DUAL_CALLS) == array_entries, f"linear and whole-array entries without a DUAL_CALLS line: {missing}"
 
 
 @pytest.mark.parametrize("name", sorted(DUAL_CALLS))

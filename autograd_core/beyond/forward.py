@@ -54,7 +54,8 @@ import numpy as np
 from ..engine import graph, ops
 from ..engine.contraction import matmul_subscripts, normalize_axes, parse, sum_subscripts, transpose_subscripts
 from ..engine.namespaces import ARRAY, GRAPH, SCALAR
-from ..engine.ops import Binary, Linear, Unary, check_domain
+from ..engine.ops import Binary, Function, Linear, Unary, check_domain
+from ..tensor.dispatch import node_function
 
 __all__ = ["Dual", "jacobian_columns", "primal_of", "tangent_of"]
 
@@ -125,6 +126,15 @@ class Dual:
     def shape(self) -> tuple[int, ...]:
         """The primal's shape: ``()`` for a scalar."""
         return np.shape(self.data)
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @staticmethod
+    def _apply(entry: Linear | Function, params: Any, operands: Any, symbol: str = "") -> Dual:
+        """A linear or whole-array entry on duals (what the array functions call, as on ``Tensor``)."""
+        return _linear(entry, params, *operands)
 
     # --- applying the table -------------------------------------------------------------------
     def _unary(self, op: Unary) -> Dual:
@@ -295,6 +305,14 @@ class Dual:
             return _matmul(*inputs)
         return _binary(ops.BINARY[name], *inputs)  # not `a + b`: ndarray + Dual would come back here
 
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
+        """``np.linalg.det(d)``, ``np.max(d, axis=0)`` ...: the library's array functions, as for ``Tensor``;
+        any other numpy function as numpy evaluates it on objects."""
+        handler = node_function(func)
+        if handler is not None:
+            return handler(*args, **kwargs)
+        return func._implementation(*args, **kwargs)
+
     # --- comparisons and conversions (on the value, as Value does) ----------------------------
     def __lt__(self, other: Any) -> Any:
         return self.data < _innermost(other)
@@ -322,7 +340,7 @@ class Dual:
 
 
 
-ops.add_unary_methods(Dual, Dual._unary)
+ops.add_unary_methods(Dual, Dual._unary, lambda d, op, other: _binary(op, d, other))
 
 _TAGS = itertools.count(1)
 
@@ -377,7 +395,7 @@ def _binary(op: Binary, a: Any, b: Any) -> Any:
     if a_dual:
         tangent = ops.chain_forward(xp, op, a.tangent, op.d_a(xp, pa, pb, out), data)
     if b_dual:
-        term = ops.chain_forward(xp, op, b.tangent, op.d_b(xp, pa, pb, out), data)
+        term = ops.chain_forward(xp, op, b.tangent, op.d_b(xp, pa, pb, out), data, 1)
         tangent = term if not a_dual else tangent + term
     return Dual(out, tangent, level)
 
@@ -413,10 +431,11 @@ def _boxed(x: Any) -> Any:
     return x
 
 
-def _linear(entry: Linear, params: Any, *operands: Any) -> Dual:
-    """A linear entry of the table on duals: its tangent follows from linearity (``ops.linear_tangent``).
+def _linear(entry: Linear | Function, params: Any, *operands: Any) -> Dual:
+    """A linear or whole-array entry of the table on duals: the tangent is ``ops.call_tangent``'s.
 
-    ``d(A B) = dA · B + A · dB`` for the matrix product (multilinear); ``d stack(a, b) = stack(da, db)``.
+    A linear entry's tangent follows from linearity: ``d(A B) = dA · B + A · dB`` for the matrix product
+    (multilinear), ``d stack(a, b) = stack(da, db)``; a whole-array function (det, inv ...) states its own.
     """
     level = _level(*operands)
     if any(isinstance(x, Dual) and x.tag != level for x in operands):
@@ -424,7 +443,27 @@ def _linear(entry: Linear, params: Any, *operands: Any) -> Dual:
                         "linear operation here; differentiate the inner function in reverse mode (grad, vjp)")
     primals = [x.primal if isinstance(x, Dual) else x for x in operands]
     tangents = [x._full_tangent() if isinstance(x, Dual) else None for x in operands]
-    return Dual(entry.forward(params, *primals), ops.linear_tangent(entry, params, primals, tangents), level)
+    if isinstance(entry, Function):
+        primals = [_constant_array(p) for p in primals]
+        if not all(isinstance(p, np.ndarray) and p.dtype != object for p in primals):
+            kinds = ", ".join(type(p).__name__ for p in primals)
+            raise TypeError(f"{entry.name} in forward mode needs float array primals, got {kinds}; nested forward "
+                            "mode of a whole-array function is not supported: use reverse mode (grad, vjp) inside")
+        if entry.check is not None:
+            entry.check(params, *primals)
+    with np.errstate(all="ignore"):
+        out = entry.forward(params, *primals)
+        return Dual(out, ops.call_tangent(entry, params, primals, tangents, out), level)
+
+
+def _constant_array(x: Any) -> Any:
+    """A constant operand of an array entry as a float array (a constant Tensor's numbers)."""
+    if isinstance(x, np.ndarray) and x.dtype != object:
+        return np.asarray(x, dtype=float)
+    if _is_number(x):
+        return np.asarray(float(x))
+    operand = _operand(x)
+    return operand if operand is not None else x
 
 
 def _matmul(a: Any, b: Any) -> Any:
@@ -448,10 +487,11 @@ _BINARY_BY_NAME: dict[str, Callable[[Any, Any], Any]] = {
     "add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
     "div": lambda a, b: a / b, "pow": lambda a, b: a**b, "pow_const": lambda a, b: a**b,
     "matmul": lambda a, b: a @ b,
+    **{name: (lambda a, b, _name=name: _binary(ops.BINARY[_name], a, b)) for name in ops.NAMED_BINARY},
 }
 _BINARY_UFUNCS: dict[Any, str] = {
     np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div", np.power: "pow",
-    np.matmul: "matmul",
+    np.matmul: "matmul", **{getattr(np, name): name for name in ops.NAMED_BINARY},
 }
 
 

@@ -102,6 +102,39 @@ class _Scalar:
         """d|x|/dx: ±1, and 0 at x = 0 (the choice abs'(0) = 0)."""
         return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
 
+    @staticmethod
+    def signum(x: float) -> float:
+        """numpy's sign: ±1, 0 at 0, and NaN stays NaN."""
+        return x if x != x else _Scalar.sign(x)
+
+    @staticmethod
+    def floor(x: float) -> float:
+        return float(math.floor(x)) if math.isfinite(x) else x
+
+    @staticmethod
+    def ceil(x: float) -> float:
+        return float(math.ceil(x)) if math.isfinite(x) else x
+
+    @staticmethod
+    def rint(x: float) -> float:
+        """The nearest integer, halves to even (numpy's rint, Python's round)."""
+        return float(round(x)) if math.isfinite(x) else x
+
+    @staticmethod
+    def maximum(a: float, b: float) -> float:
+        """The larger; NaN if either is NaN, as numpy's maximum."""
+        return a if a >= b or a != a else b
+
+    @staticmethod
+    def minimum(a: float, b: float) -> float:
+        """The smaller; NaN if either is NaN, as numpy's minimum."""
+        return a if a <= b or a != a else b
+
+    @staticmethod
+    def share(a: float, b: float) -> float:
+        """``a``'s share of ``max(a, b)``'s gradient: 1 where a > b, 1/2 at a tie, else 0."""
+        return 1.0 if a > b else (0.5 if a == b else 0.0)
+
 
 
 
@@ -117,6 +150,8 @@ class _Array:
     same numbers. Overflow gives ``inf`` as in IEEE arithmetic; the engine silences numpy's
     ``RuntimeWarning`` where such a result is the defined answer.
     """
+
+    records = False  # rules compute numbers here, not graph nodes
 
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
@@ -158,6 +193,18 @@ class _Array:
         """d|x|/dx: ±1.0, and 0.0 at 0 (abs'(0) = 0) and at NaN, as SCALAR.sign."""
         return (x > 0).astype(np.float64) - (x < 0)
 
+    signum = staticmethod(np.sign)
+    floor = staticmethod(np.floor)
+    ceil = staticmethod(np.ceil)
+    rint = staticmethod(np.rint)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+
+    @staticmethod
+    def share(a: Any, b: Any) -> Any:
+        """``a``'s share of ``max(a, b)``'s gradient: 1.0 where a > b, 0.5 at a tie, else 0.0."""
+        return (a > b) + 0.5 * (a == b)
+
     @staticmethod
     def apply(entry: Any, params: Any, *operands: Any) -> Any:
         """A structural entry of the table (contraction, reshape, index ...) on arrays: its forward."""
@@ -178,6 +225,8 @@ class _Graph:
     can itself be differentiated. ``step`` and ``sign`` are piecewise constant: their own
     derivative is zero, so they return plain numbers (or arrays), not nodes.
     """
+
+    records = True  # rules build graph nodes here: a whole-array rule must use entries, not numpy
 
     # A rule may meet a plain number among nodes (the constant base of 2.0 ** z): numbers are
     # evaluated by the number namespaces, nodes by their own methods.
@@ -208,6 +257,12 @@ class _Graph:
         return _numbers(x.data).sign(x.data)
 
     @staticmethod
+    def share(a: Any, b: Any) -> Any:
+        """Piecewise constant, so a number (or array), not a node: read from the operands' data."""
+        a, b = _data(a), _data(b)
+        return _numbers(a if isinstance(a, np.ndarray) else b).share(a, b)
+
+    @staticmethod
     def select(keep: Any, y: Any) -> Any:
         """The select of a piecewise rule on a graph node: a constant 0 where the branch is off.
 
@@ -216,7 +271,7 @@ class _Graph:
         """
         if np.all(keep):
             return y
-        if not hasattr(y, "_apply"):  # a scalar node (Value): the off branch is the number 0
+        if not hasattr(y, "_apply") or isinstance(_data(y), float):  # a scalar node: the off branch is the number 0
             return 0.0
         return _Graph.apply(MASK, np.asarray(keep), y)
 
@@ -238,6 +293,11 @@ def _on(x: Any, name: str) -> Any:
     return getattr(x, name)()
 
 
+def _data(x: Any) -> Any:
+    """The number or array a graph node holds; a plain number or array as it is."""
+    return x if isinstance(x, float | int | np.ndarray) else x.data
+
+
 def _numbers(data: Any) -> Any:
     """The namespace for a node's data: SCALAR for a float, ARRAY for an array."""
     return SCALAR if isinstance(data, float) else ARRAY
@@ -253,9 +313,9 @@ GRAPH = _Graph()
 # numpy ufunc of the same name; on graph nodes the node's method of that name. Set once here, not
 # looked up through ``__getattr__``, which would slow every attribute access of the hot path.
 def _ieee(function: Any) -> Any:
-    def on_float(x: float) -> float:
+    def on_float(*x: float) -> float:
         try:
-            return function(x)
+            return function(*x)
         except OverflowError:
             return math.inf
         except ValueError:
@@ -266,7 +326,7 @@ def _ieee(function: Any) -> Any:
 
 # numpy's names for math's inverse functions: a table entry is named as numpy names it (np.arcsin).
 _NUMPY_NAMES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh", "acosh": "arccosh",
-                "atanh": "arctanh"}
+                "atanh": "arctanh", "atan2": "arctan2"}
 
 for _math_name in dir(math):
     if _math_name.startswith("_") or not callable(getattr(math, _math_name)):

@@ -256,15 +256,15 @@ class Value:
 
     def _contributions(self) -> list[tuple[int, Value, Any, Any]]:
         g, op, data = self.grad, self._op, self._operand_data()
-        return [(k, p, local, ops.chain(SCALAR, op, g, local, data))
+        return [(k, p, local, ops.chain(SCALAR, op, g, local, data, k))
                 for k, (p, local) in enumerate(zip(self.parents, self._locals(), strict=True))]
 
     def _jvp(self, parent_tangents: list[Any]) -> Any:
         """Forward mode over this node: ``Σ_i local_i · t_i`` (``graph.push_tangents``)."""
         op, data, total = self._op, self._operand_data(), 0.0
-        for local, t in zip(self._locals(), parent_tangents, strict=True):
+        for k, (local, t) in enumerate(zip(self._locals(), parent_tangents, strict=True)):
             if t is not None:
-                total = total + ops.chain_forward(SCALAR, op, t, local, data)
+                total = total + ops.chain_forward(SCALAR, op, t, local, data, k)
         return total
 
     def _operand_data(self) -> tuple[float, ...]:
@@ -294,7 +294,8 @@ class Value:
             return []
         xp, locals_ = (GRAPH, self._graph_locals()) if create_graph else (SCALAR, self._locals())
         data = self._operand_data()
-        return [(p, ops.chain(xp, self._op, g, local, data)) for p, local in zip(self.parents, locals_, strict=True)]
+        return [(p, ops.chain(xp, self._op, g, local, data, k))
+                for k, (p, local) in enumerate(zip(self.parents, locals_, strict=True))]
 
     # --- comparisons and conversions ------------------------------------------------------
     # Comparisons read the numbers (a comparison has no derivative). Against an array they return
@@ -342,7 +343,14 @@ class Value:
 
 
 
-ops.add_unary_methods(Value, Value._unary)
+def _binary_method(self: Value, op: Binary, other: Any) -> Value:
+    operand = _as_value(other)
+    if operand is None:
+        raise TypeError(f"{op.name}: expected a Value or a real number, got {type(other).__name__}")
+    return self._binary(op, operand)
+
+
+ops.add_unary_methods(Value, Value._unary, _binary_method)
 
 def _short(g: Any) -> str:
     return f"{g:.6g}" if isinstance(g, float) else repr(g)

@@ -21,16 +21,17 @@ from typing import Any
 import numpy as np
 
 from ..engine import ops
-from . import nodes
+from . import functions, nodes
 from .tensor import Tensor, _lift_strict
 
 # --- ufuncs -----------------------------------------------------------------------------------
 _UNARY: dict[Any, ops.Unary] = {  # numpy's ufunc of an entry's name (np.exp ...), and a few of other names
     **{getattr(np, name): op for name, op in ops.UNARY.items() if isinstance(getattr(np, name, None), np.ufunc)},
-    np.negative: ops.NEG, np.absolute: ops.ABS, np.fabs: ops.ABS,
+    np.negative: ops.NEG, np.absolute: ops.ABS, np.fabs: ops.ABS, np.rint: ops.ROUND,
 }
 _BINARY: dict[Any, ops.Binary] = {
     np.add: ops.ADD, np.subtract: ops.SUB, np.multiply: ops.MUL, np.true_divide: ops.DIV,
+    **{getattr(np, name): ops.BINARY[name] for name in ops.NAMED_BINARY},
 }
 # No derivative (a predicate, or a piecewise-constant function): computed on the numbers.
 _PREDICATES = {
@@ -90,14 +91,75 @@ def _ravel(a: Any, order: str = "C") -> Tensor:
     return _lift_strict(a, "numpy.ravel").reshape(-1)
 
 
-def _squeeze(a: Any, axis: Any = None) -> Tensor:
-    t = _lift_strict(a, "numpy.squeeze")
-    return t.reshape(np.squeeze(np.broadcast_to(False, t.shape), axis=axis).shape)
-
-
 def _expand_dims(a: Any, axis: Any) -> Tensor:
     t = _lift_strict(a, "numpy.expand_dims")
     return t.reshape(np.expand_dims(np.broadcast_to(False, t.shape), axis).shape)
+
+
+def _where(condition: Any, *operands: Any) -> Any:
+    if not operands:  # np.where(c) is np.nonzero(c): indices, no derivative
+        return np.where(_numbers(condition))
+    return functions.where(condition, *operands)
+
+
+def _clip(a: Any, a_min: Any = None, a_max: Any = None, **kwargs: Any) -> Any:
+    lo, hi = kwargs.pop("min", a_min), kwargs.pop("max", a_max)
+    _refuse_keywords("numpy.clip", kwargs)
+    return functions.clip(a, lo, hi)
+
+
+def _round(a: Any, decimals: int = 0, out: Any = None) -> Any:
+    _refuse_keywords("numpy.round", {"out": out})
+    t = functions.node(a, "numpy.round")
+    if decimals == 0:
+        return t.round()
+    scale = 10.0 ** decimals
+    return (t * scale).round() * (1.0 / scale)
+
+
+def _broadcast_to(array: Any, shape: Any, subok: bool = False) -> Any:
+    t = functions.node(array, "numpy.broadcast_to")
+    target = (shape,) if isinstance(shape, int) else tuple(shape)
+    try:
+        np.broadcast_to(np.empty(t.shape, dtype=np.int8), target)
+    except ValueError as err:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {t.shape} to {target}: {err}") from None
+    return t._apply(ops.BROADCAST_TO, target, (t,), "broadcast_to")
+
+
+def _adapt(name: str, function: Callable[..., Any], keywords: tuple[str, ...] = ()) -> Callable[..., Any]:
+    """numpy's ``name`` as the library's ``function``; keywords other than ``keywords`` refused by name."""
+
+    def handler(*args: Any, **kwargs: Any) -> Any:
+        _refuse_keywords(f"numpy.{name}", {k: kwargs.pop(k) for k in list(kwargs) if k not in keywords})
+        return function(*args, **kwargs)
+
+    return handler
+
+
+_REDUCING = ("axis", "keepdims")
+# numpy's function -> (the library's function, the keywords it honours)
+_NAMED: dict[Any, tuple[Callable[..., Any], tuple[str, ...]]] = {
+    np.max: (functions.max, _REDUCING), np.amax: (functions.max, _REDUCING),
+    np.min: (functions.min, _REDUCING), np.amin: (functions.min, _REDUCING),
+    np.argmax: (functions.argmax, ("axis",)), np.argmin: (functions.argmin, ("axis",)),
+    np.prod: (functions.prod, _REDUCING), np.cumsum: (functions.cumsum, ("axis",)),
+    np.cumprod: (functions.cumprod, ("axis",)),
+    np.var: (functions.var, (*_REDUCING, "ddof")), np.std: (functions.std, (*_REDUCING, "ddof")),
+    np.flip: (functions.flip, ("axis",)), np.roll: (functions.roll, ("shift", "axis")),
+    np.repeat: (functions.repeat, ("repeats", "axis")), np.tile: (functions.tile, ("reps",)),
+    np.tril: (functions.tril, ("k",)), np.triu: (functions.triu, ("k",)),
+    np.pad: (functions.pad, ("pad_width", "mode", "constant_values")),
+    np.squeeze: (functions.squeeze, ("axis",)), np.swapaxes: (functions.swapaxes, ("axis1", "axis2")),
+    np.moveaxis: (functions.moveaxis, ("source", "destination")),
+    np.diagonal: (functions.diagonal, ("offset", "axis1", "axis2")), np.diag: (functions.diag, ("k",)),
+    np.trace: (functions.trace, ("offset", "axis1", "axis2")),
+    np.outer: (functions.outer, ()), np.kron: (functions.kron, ()),
+    np.linalg.det: (functions.det, ()), np.linalg.slogdet: (functions.slogdet, ()),
+    np.linalg.inv: (functions.inv, ()), np.linalg.solve: (functions.solve, ()),
+    np.linalg.norm: (functions.norm, ("ord", *_REDUCING)), np.linalg.eigh: (functions.eigh, ()),
+    np.linalg.eigvalsh: (functions.eigvalsh, ()), np.linalg.cholesky: (functions.cholesky, ()),
+}
 
 
 def _stack(arrays: Any, axis: int = 0, **kwargs: Any) -> Tensor:
@@ -134,10 +196,21 @@ def _on_numbers(func: Callable[..., Any]) -> Callable[..., Any]:
 
 _FUNCTIONS: dict[Any, Callable[..., Any]] = {
     np.sum: _sum, np.mean: _mean, np.transpose: _transpose, np.reshape: _reshape, np.ravel: _ravel,
-    np.squeeze: _squeeze, np.expand_dims: _expand_dims, np.stack: _stack, np.concatenate: _concatenate,
+    np.expand_dims: _expand_dims, np.stack: _stack, np.concatenate: _concatenate,
+    np.where: _where, np.clip: _clip, np.round: _round, np.around: _round, np.broadcast_to: _broadcast_to,
+    **{func: _adapt(func.__name__, function, keywords) for func, (function, keywords) in _NAMED.items()},
     np.einsum: _einsum, np.dot: _dot, np.matmul: lambda a, b: array_ufunc(np.matmul, "__call__", (a, b), {}),
     **{f: _on_numbers(f) for f in (np.shape, np.ndim, np.size, np.allclose, np.isclose, np.array_equal)},
 }
+
+
+# The handlers written on any graph node (Tensor or forward-mode Dual), not only on Tensors.
+_ON_NODES = {*_NAMED, np.where, np.clip, np.round, np.around, np.broadcast_to}
+
+
+def node_function(func: Any) -> Callable[..., Any] | None:
+    """The handler of a numpy function that works on any node with ``_apply`` (a ``Dual`` too), or ``None``."""
+    return _FUNCTIONS[func] if func in _ON_NODES else None
 
 
 def array_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:

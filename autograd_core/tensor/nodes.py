@@ -104,7 +104,7 @@ def elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[in
     for i, p in enumerate(node._parents):
         if p.requires_grad:
             local = _local(node, i, xp, values, out)
-            terms.append((i, p, local, unbroadcast(xp, chain(xp, op, g, local, data), p.shape)))
+            terms.append((i, p, local, unbroadcast(xp, chain(xp, op, g, local, data, i), p.shape)))
     return terms
 
 
@@ -113,12 +113,12 @@ def forward_terms(node: Tensor, parent_tangents: list[Any]) -> Any:
     op, datas, total = node._op, [p.data for p in node._parents], None
     with np.errstate(all="ignore"):
         if isinstance(op, Call):
-            return ops.linear_tangent(op.entry, op.params, datas, parent_tangents)
+            return ops.call_tangent(op.entry, op.params, datas, parent_tangents, node.data)
         for i, t in enumerate(parent_tangents):
             if t is None:
                 continue
             local = _local(node, i, ARRAY, datas, node.data)
-            term = ops.chain_forward(ARRAY, op, t, local, tuple(datas))
+            term = ops.chain_forward(ARRAY, op, t, local, tuple(datas), i)
             term = np.broadcast_to(term, node.shape) if isinstance(term, np.ndarray) else term
             total = term if total is None else total + term
     return total
@@ -137,21 +137,25 @@ def _local(node: Tensor, i: int, xp: Any, values: Any, out: Any) -> Any:
 
 
 def linear_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
-    """VJP of a linear entry (contraction, reshape, index ...): the table's reverse rule per operand."""
+    """VJP of a linear entry (contraction, reshape, index ...) or a whole-array function (det, max ...):
+    the table's reverse rule per operand."""
     call, parents = node._op, node._parents
-    xp, operands = (GRAPH, parents) if create_graph else (ARRAY, [p.data for p in parents])
+    xp, operands, out = (GRAPH, parents, node) if create_graph else (ARRAY, [p.data for p in parents], node.data)
+    if isinstance(call.entry, ops.Function):
+        return [(i, p, None, call.entry.vjp(xp, call.params, g, i, operands, out))
+                for i, p in enumerate(parents) if p.requires_grad]
     return [(i, p, None, call.entry.vjp(xp, call.params, g, i, operands))
             for i, p in enumerate(parents) if p.requires_grad]
 
 
-def chain(xp: Any, op: Unary | Binary, g: Any, local: Any, data: tuple[Any, ...]) -> Any:
+def chain(xp: Any, op: Unary | Binary, g: Any, local: Any, data: tuple[Any, ...], i: int) -> Any:
     """``g · local`` (the table's ``ops.chain``: a piecewise rule's off branch is exactly 0)."""
     if type(local) is float:  # the table's constant locals: skip multiplying by ±1
         if local == 1.0:
             return g
         if local == -1.0:
             return -g
-    return ops.chain(xp, op, g, local, data)
+    return ops.chain(xp, op, g, local, data, i)
 
 
 def owned(c: Any, g: Any) -> np.ndarray:

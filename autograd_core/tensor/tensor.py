@@ -40,7 +40,7 @@ from ..engine.contraction import (
     sum_subscripts,
     transpose_subscripts,
 )
-from ..engine.ops import Call, Linear
+from ..engine.ops import Call, Function, Linear
 from .checks import real_array, refuse_values
 
 __all__ = ["Tensor"]
@@ -364,10 +364,16 @@ class Tensor:
         return _nodes.forward_terms(self, parent_tangents)
 
     @staticmethod
-    def _apply(entry: Linear, params: Any, operands: Sequence[Any]) -> Tensor:
-        """A linear entry of the table on Tensors (numbers are lifted): what ``GRAPH.apply`` records."""
+    def _apply(entry: Linear | Function, params: Any, operands: Sequence[Any], symbol: str = "") -> Tensor:
+        """A linear or whole-array entry of the table on Tensors (numbers are lifted): what ``GRAPH.apply``
+        records. A :class:`~autograd_core.engine.ops.Function` checks its operands first (a square matrix ...)."""
         parents = tuple(_lift_strict(x, entry.name) for x in operands)
-        return _node(entry.forward(params, *(p.data for p in parents)), Call(entry, params, entry.label), parents)
+        datas = [p.data for p in parents]
+        if isinstance(entry, Function) and entry.check is not None:
+            entry.check(params, *datas)
+        with np.errstate(all="ignore"):
+            data = entry.forward(params, *datas)
+        return _node(data, Call(entry, params, symbol or entry.label), parents)
 
     # --- conversions --------------------------------------------------------------------------
     def detach(self) -> Tensor:
@@ -475,6 +481,11 @@ def _lift_strict(x: Any, where: str) -> Tensor:
 # The operations (and numpy's dispatch to them) build Tensor nodes, so their modules need this class
 # first: imported last.
 from . import dispatch as _dispatch  # noqa: E402
+from . import functions as _functions  # noqa: E402
 from . import nodes as _nodes  # noqa: E402
 
-ops.add_unary_methods(Tensor, lambda t, op: _nodes.unary(op, t))
+ops.add_unary_methods(Tensor, lambda t, op: _nodes.unary(op, t), lambda t, op, other: _nodes.binary(op, t, other))
+
+# The array functions PyTorch users look for as methods: t.max(axis=1, keepdims=True), t.softmax(-1) ...
+for _name in _functions.METHODS:
+    setattr(Tensor, _name, getattr(_functions, _name))
