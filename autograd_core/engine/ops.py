@@ -541,7 +541,7 @@ def _gaps(w: Any) -> Any:
 
 
 def _check_distinct(w: np.ndarray) -> None:
-    gaps = np.abs(w[..., None, :] - w[..., :, None]) + np.eye(w.shape[-1]) * np.inf
+    gaps = np.where(np.eye(w.shape[-1], dtype=bool), np.inf, np.abs(w[..., None, :] - w[..., :, None]))
     scale = max(1.0, float(np.max(np.abs(w), initial=0.0)))
     if np.any(gaps <= 1e-12 * scale):
         raise ValueError("eigh: the eigenvectors' derivative needs distinct eigenvalues, and two coincide "
