@@ -7,9 +7,21 @@ Each takes a Python function ``f`` written against the library's nodes and retur
 >>> round(grad(f)(0.5), 6), round(grad(grad(f))(0.5), 6)
 (0.738402, 2.815875)
 
-**Inputs and outputs.** The differentiated arguments are Python floats or numpy arrays; they are
-lifted to graph leaves, ``f`` runs, and the derivatives come back as floats or float arrays, with
-the shapes stated below. Other arguments (and keyword arguments) are passed to ``f`` untouched.
+**Inputs and outputs.** The differentiated arguments are Python floats or numpy arrays, or
+tuples, lists and dicts of them, nested (*containers*, JAX's pytrees); they are lifted to graph
+leaves, ``f`` runs, and the derivatives come back as floats or float arrays, with the shapes stated
+below, in the argument's container: ``grad(f)({'W': W, 'b': b})`` is ``{'W': ∇_W, 'b': ∇_b}``
+(dict entries in sorted key order; :mod:`autograd_core.beyond.containers`). ``f`` may return a
+container too: :func:`jacobian` then gives that container of Jacobians, :func:`vjp` takes ``v`` in
+it and :func:`jvp` returns the tangent in it (``f`` is evaluated once per output leaf). A leaf that
+cannot be differentiated (a string, ``None``, a set, a bool) is refused with its path,
+``args[0]['W']``. Other arguments (and keyword arguments) are passed to ``f`` untouched, whatever they are.
+
+**Auxiliary results.** ``grad(f, has_aux=True)`` and ``value_and_grad(f, has_aux=True)`` take an
+``f`` returning ``(loss, aux)``, as in JAX: only ``loss`` is differentiated; ``grad`` returns
+``(∇, aux)``, ``value_and_grad`` returns ``((loss, aux), ∇)``. ``aux`` (predictions, metrics, any
+container) comes back with its nodes turned into plain floats and arrays, no graph attached (inside
+another transform it stays a graph node, like the value, so the outer transform can differentiate it).
 
 **Engines** (``engine=``): ``"value"`` lifts a float to a :class:`~autograd_core.Value` and an
 array to a numpy object array of ``Value`` s (one node per entry, the seed's Eq. 9 graph);
@@ -21,10 +33,19 @@ arguments that already are ``Value`` s or ``Tensor`` s fix the engine.
 outputs, columns are inputs; for a scalar ``L`` and a matrix ``A`` the derivative has the
 transposed shape of Eq. 3). In general the result has shape ``out.shape + in.shape[::-1]``:
 the output's axes, then the input's axes reversed, so entry ``[i, l, k]`` of a vector ``y`` by a
-matrix ``A`` is ``∂y_i/∂a_kl``. ``layout="denominator"`` is its transpose (all axes reversed,
-``in.shape + out.shape[::-1]``): for a scalar output that is the gradient ∇, shaped like the input
-(Eq. 16, 19, 24). :func:`grad` always returns ∇ (the input's shape); :func:`hessian` returns
-``H[i..., j...] = ∂²f/∂x_i ∂x_j`` of shape ``in.shape + in.shape``.
+matrix ``A`` is ``∂y_i/∂a_kl``. The other three hold the same numbers arranged differently:
+
+* ``layout="denominator"``: the full transpose, ``in.shape + out.shape[::-1]``; for a scalar output
+  that is the gradient ∇, shaped like the input (Eq. 16, 19, 24).
+* ``layout="vec"``: Magnus & Neudecker's matrix, shape ``(out.size, in.size)``, with ``vec`` stacking
+  columns (Fortran order) on both sides, so that ``vec dF = J vec dX``: for ``F = A X B`` it is
+  ``np.kron(B.T, A)``, for ``X ↦ Xᵀ`` the commutation matrix. Always a matrix (1×1 for scalars).
+* ``layout="natural"``: ``out.shape + in.shape``, entry ``[i..., j...] = ∂out_i/∂in_j`` -- what
+  ``jax.jacobian`` and ``torch.autograd.functional.jacobian`` return.
+
+For a vector by a vector, numerator, vec and natural coincide (Eq. 2). :func:`grad` always returns
+∇ (the input's shape); :func:`hessian` returns ``H[i..., j...] = ∂²f/∂x_i ∂x_j`` of shape
+``in.shape + in.shape``, the natural layout of the Jacobian of ∇.
 
 **Higher order.** Transforms nest: ``grad(grad(f))``, ``hessian(f)`` (reverse over reverse),
 ``grad`` of a function that calls ``jvp``. When a transform runs inside another (its inputs are
