@@ -342,8 +342,8 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0, engine: Engine = "auto",
     vg = value_and_grad(f, argnums, engine, has_aux)
 
     def grad_f(*args: Any, **kwargs: Any) -> Any:
-        (_, aux), g = vg(*args, **kwargs) if has_aux else ((None, None), vg(*args, **kwargs)[1])
-        return (g, aux) if has_aux else g
+        out, g = vg(*args, **kwargs)
+        return (g, out[1]) if has_aux else g  # with has_aux, out is (value, aux)
 
     grad_f.__name__ = f"grad({getattr(f, '__name__', 'f')})"
     return grad_f
