@@ -244,3 +244,12 @@ def test_every_refusal_on_the_page_raises_the_message_shown(snippet, expected):
     with pytest.raises(Exception) as err:
         exec(snippet, namespace)
     assert f"{type(err.value).__name__}: {err.value}".startswith(expected)
+
+
+def test_the_layout_example_of_the_concepts_page_runs():
+    """The four-layout table's example in docs/concepts.md is executed: its shapes and kron(Bᵀ, A) hold."""
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", (DOCS / "concepts.md").read_text(), flags=re.S)
+              if "layout=" in b]
+    assert blocks, "docs/concepts.md lost its layout example"
+    for block in blocks:
+        exec(compile(block, "concepts.md", "exec"), {})

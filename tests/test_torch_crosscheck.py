@@ -13,6 +13,9 @@ is skipped, so the README's test command passes without it.
   product ``jvp(grad(f), x, v)`` against ``torch.func.jvp(torch.func.grad(f))`` (every 5th graph on the
   Tensor engine too), and the second directional derivative ``uᵀ H v`` as a ``jvp`` nested in a ``jvp``
   against ``torch.func.jvp`` of ``torch.func.jvp``.
+* **The natural Jacobian layout** ``out.shape + in.shape`` (``jacobian(f, layout="natural")``) against
+  ``torch.autograd.functional.jacobian``, which returns that layout: ``A v`` by the 2×3 matrix ``A`` (shape
+  (2, 2, 3)) and ``tanh(A X) ⊙ X₀₀`` on random matrices, on both engines and in both modes.
 * **Random layers** ``Z = W X + b`` with a per-sample loss averaged over the m samples (squares,
   softmax cross-entropy, tanh), on the Value engine and on the Tensor engine: ∇_W, ∇_X, ∇_b and
   the Hessians with respect to ``b`` and ``W``.
@@ -30,7 +33,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pytest
 
-from autograd_core import grad, hessian, jvp
+from autograd_core import Tensor, grad, hessian, jacobian, jvp
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
@@ -48,7 +51,7 @@ TENSOR_EVERY = 5  # every 5th expression graph also runs on the Tensor engine (0
 RESULTS: dict[str, list[tuple[float, str, bool]]] = {
     "graph_grad": [], "graph_hessian": [], "graph_grad_tensor": [], "graph_hessian_tensor": [],
     "layer_grad": [], "layer_hessian": [], "forward_over_reverse": [], "forward_over_reverse_tensor": [],
-    "nested_jvp": [],
+    "nested_jvp": [], "jacobian_natural": [],
 }
 NESTED_GRAPHS = 500  # forward over reverse, and forward over forward, each
 
@@ -383,6 +386,31 @@ def test_random_layers_match_torch(engine):
         for ours, ref in ((Hb, Hb_ref), (HW, HW_ref)):
             err = record("layer_hessian", ours, ref.numpy(), where)
             assert err < TOLERANCE, f"{where}: Hessian relative error {err:.3g}"
+
+
+@pytest.mark.parametrize("engine", ["value", "tensor"])
+@pytest.mark.parametrize("mode", ["reverse", "forward"])
+def test_natural_layout_is_what_torch_jacobian_returns(engine, mode):
+    rng = np.random.default_rng(2024)
+    A, v = rng.normal(size=(2, 3)), rng.normal(size=3)
+    ours = jacobian(lambda M: M @ v, layout="natural", mode=mode, engine=engine)(A)
+    ref = torch.autograd.functional.jacobian(lambda M: M @ torch.tensor(v), torch.tensor(A)).numpy()
+    assert ours.shape == ref.shape == (2, 2, 3)
+    np.testing.assert_array_equal(ours, ref)  # products of one entry each: exact
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        A, X = rng.normal(size=(2, 3)), rng.normal(size=(3, 4))
+        if engine == "value":
+            f = lambda M, A=A: np.tanh(A @ M) * M[0, 0]
+        else:
+            f = lambda M, A=A: (Tensor(A) @ M).tanh() * M[0, 0]
+        ours = jacobian(f, layout="natural", mode=mode, engine=engine)(X)
+        tA = torch.tensor(A)
+        ref = torch.autograd.functional.jacobian(lambda M, tA=tA: torch.tanh(tA @ M) * M[0, 0], torch.tensor(X)).numpy()
+        assert ours.shape == ref.shape == (2, 4, 3, 4)
+        where = f"natural layout, {engine} engine, {mode} mode, seed {seed}"
+        err = record("jacobian_natural", ours, ref, where)
+        assert err < TOLERANCE, f"{where}: relative error {err:.3g}"
 
 
 def test_summary_counts_and_worst_errors(capsys):

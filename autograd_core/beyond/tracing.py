@@ -23,7 +23,7 @@ from ..tensor import Tensor
 from .forward import Dual
 
 Engine = Literal["auto", "value", "tensor"]
-Layout = Literal["numerator", "denominator"]
+Layout = Literal["numerator", "denominator", "vec", "natural"]
 Mode = Literal["auto", "reverse", "forward"]
 ArgNums = int | Sequence[int]
 
