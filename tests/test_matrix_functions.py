@@ -367,7 +367,8 @@ SINGULAR = np.array([[1.0, 2.0], [2.0, 4.0]])
         (lambda: grad(lambda X: np.linalg.det(X))(SINGULAR), ValueError,
          r"det: its gradient det\(X\)·X⁻ᵀ \(Matrix Cookbook eq. 49\) needs an invertible matrix, and this one is "
          r"singular"),
-        (lambda: np.linalg.inv(Tensor(SINGULAR)), ValueError, "inv needs an invertible matrix, and this one is singular"),
+        (lambda: np.linalg.inv(Tensor(SINGULAR)), ValueError,
+         "inv needs an invertible matrix, and this one is singular"),
         (lambda: np.linalg.solve(Tensor(SINGULAR), np.ones(2)), ValueError,
          r"solve\(A, B\) needs an invertible matrix"),
         (lambda: np.linalg.solve(Tensor(np.eye(2)), np.ones(3)), ValueError,
