@@ -12,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # name -> the module that defines it; the names in _MODULES are modules themselves
-_MODULES = {"closed_form", "nn", "optim"}
+_MODULES = {"closed_form", "functions", "linalg", "nn", "optim"}
 _EXPORTS: dict[str, str] = {
     "Dual": "beyond.forward",
     "grad": "beyond.functional",
@@ -45,6 +45,14 @@ _EXPORTS: dict[str, str] = {
     "concatenate": "tensor",
     "einsum": "tensor",
     "stack": "tensor",
+    "functions": "tensor.functions",
+    "linalg": "tensor.linalg",
+    "log_softmax": "tensor.functions",
+    "logsumexp": "tensor.functions",
+    "softmax": "tensor.functions",
+    "where": "tensor.functions",
+    "Primitive": "tensor.primitive",
+    "primitive": "tensor.primitive",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -78,4 +86,6 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .see.draw import draw, render  # noqa: F401
     from .see.explain import explain  # noqa: F401
     from .see.frames import backward_frames  # noqa: F401
-    from .tensor import Tensor, concatenate, einsum, stack  # noqa: F401
+    from .tensor import Tensor, concatenate, einsum, functions, linalg, stack  # noqa: F401
+    from .tensor.functions import log_softmax, logsumexp, softmax, where  # noqa: F401
+    from .tensor.primitive import Primitive, primitive  # noqa: F401

@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..engine import ops
 from ..engine.graph import topological_order
 from .draw import describe, require_node, summarize
 
@@ -244,7 +245,11 @@ class Explanation:
 
     def _local_text(self, term: Term) -> str:
         if term.local is None:
-            return f"a contraction ({term.child.op}): its rule passes the upstream gradient on as a whole"
+            entry = getattr(term.child._op, "entry", None)
+            kind = ("a contraction" if entry is ops.EINSUM else "a linear operation" if isinstance(entry, ops.Linear)
+                    else "a whole-array function")
+            return (f"{kind} ({term.child.op}): no single local factor; its rule in the derivative table maps "
+                    "the upstream gradient as a whole")
         name = self.local_name(term)
         return f"{name} = {summarize(term.local)}" if not name.startswith("∂") else summarize(term.local)
 
