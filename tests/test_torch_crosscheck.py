@@ -56,12 +56,14 @@ RESULTS: dict[str, list[tuple[float, str, bool]]] = {
 NESTED_GRAPHS = 500  # forward over reverse, and forward over forward, each
 
 UNARY = ["exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "sqrt", "abs", "softplus", "neg", "log1p", "expm1",
-         "log2", "log10", "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"]
+         "log2", "log10", "tan", "sinh", "cosh", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
+         "exp2", "square", "reciprocal"]
 # the safe domain of the functions that have one (besides exp, log, sqrt, relu, abs, softplus, sigmoid below)
 SAFE = {"log1p": lambda a: a > -0.8, "expm1": lambda a: abs(a) <= 5, "log2": lambda a: a > 0.1,
         "log10": lambda a: a > 0.1, "tan": lambda a: abs(a) < 1.2, "sinh": lambda a: abs(a) <= 5,
         "cosh": lambda a: abs(a) <= 5, "arcsin": lambda a: abs(a) < 0.9, "arccos": lambda a: abs(a) < 0.9,
-        "arccosh": lambda a: a > 1.1, "arctanh": lambda a: abs(a) < 0.9}
+        "arccosh": lambda a: a > 1.1, "arctanh": lambda a: abs(a) < 0.9, "exp2": lambda a: abs(a) <= 5,
+        "reciprocal": lambda a: abs(a) > 0.3}
 MATH = {"arcsin": math.asin, "arccos": math.acos, "arctan": math.atan, "arcsinh": math.asinh, "arccosh": math.acosh,
         "arctanh": math.atanh}
 BINARY = ["add", "sub", "mul", "div", "pow_const", "pow"]
@@ -113,7 +115,8 @@ def _float_unary(op: str, a: float) -> float | None:
         return getattr(math, op)(a)
     if op in MATH:
         return MATH[op](a)
-    return {"neg": lambda t: -t}[op](a)
+    return {"neg": lambda t: -t, "exp2": lambda t: 2.0**t, "square": lambda t: t * t,
+            "reciprocal": lambda t: 1.0 / t}[op](a)
 
 
 def _float_binary(op: str, a: float, b: float, c: float) -> float | None:
@@ -192,7 +195,7 @@ TORCH_UNARY = {
     "softplus": torch.nn.functional.softplus, "neg": torch.neg, "log1p": torch.log1p, "expm1": torch.expm1,
     "log2": torch.log2, "log10": torch.log10, "tan": torch.tan, "sinh": torch.sinh, "cosh": torch.cosh,
     "arcsin": torch.asin, "arccos": torch.acos, "arctan": torch.atan, "arcsinh": torch.asinh, "arccosh": torch.acosh,
-    "arctanh": torch.atanh,
+    "arctanh": torch.atanh, "exp2": torch.exp2, "square": torch.square, "reciprocal": torch.reciprocal,
 }
 
 
