@@ -253,3 +253,11 @@ def test_the_layout_example_of_the_concepts_page_runs():
     assert blocks, "docs/concepts.md lost its layout example"
     for block in blocks:
         exec(compile(block, "concepts.md", "exec"), {})
+
+
+def test_the_examples_of_the_functions_page_run():
+    """docs/functions.md's examples assert the Cookbook's closed forms and the primitive recipe: they run."""
+    blocks = re.findall(r"```python\n(.*?)```", (DOCS / "functions.md").read_text(), flags=re.S)
+    assert len(blocks) >= 2, "docs/functions.md lost its examples"
+    for block in blocks:
+        exec(compile(block, "functions.md", "exec"), {})

@@ -441,6 +441,9 @@ def solve(a: Any, b: Any) -> Any:
     """
     a, b = node(a, "solve"), node(b, "solve")
     if b.ndim == 1:
+        if a.ndim != 2 or a.shape[-1] != b.shape[0]:
+            raise ValueError(f"solve(A, b): b must have as many entries as A has rows, got shapes A {a.shape} and "
+                             f"b {b.shape}")
         return _apply(ops.SOLVE, None, a, b.reshape(-1, 1), symbol="solve").reshape(-1)
     return _apply(ops.SOLVE, None, a, b, symbol="solve")
 
