@@ -167,6 +167,10 @@ class Tensor:
         base = _lift(other)
         return NotImplemented if base is None else _nodes.power(base, self)
 
+    def pow(self, exponent: Any) -> Tensor:
+        """``self ** exponent`` (``torch.pow``)."""
+        return self**exponent
+
     def _power_unchecked(self, b: Any) -> Tensor:
         """``self ** b`` for ``ops.GRAPH.power``: inside a derivative rule ``0 ** -1`` is the honest
         ``inf`` of ``sqrt'(0)``, not the user's mistake that ``x ** n`` refuses."""
