@@ -29,3 +29,24 @@ def numeric_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: float
         x[index] = old
         grad[index] = (up - down) / (2 * eps)
     return grad
+
+
+def numeric_vec_jacobian(F: Callable[[np.ndarray], np.ndarray], X: np.ndarray, eps: float = 1e-6) -> np.ndarray:
+    """Central differences of ``vec F(X)`` by ``vec X``: shape ``(F.size, X.size)``, vec stacking columns.
+
+    Column ``q`` perturbs the entry of ``X`` that ``vec`` puts at position ``q`` (column-major order),
+    and each column holds ``vec`` of the change of ``F`` -- the ``J`` of ``d vec F = J d vec X``.
+    ``F``'s result is copied at once: it may be a view of ``X`` (``X.T`` is), which the next step changes.
+    """
+    X = np.array(X, dtype=float)
+    columns = []
+    for q in range(X.size):
+        index = np.unravel_index(q, X.shape, order="F")
+        old = X[index]
+        X[index] = old + eps
+        up = np.array(F(X), dtype=float).reshape(-1, order="F")
+        X[index] = old - eps
+        down = np.array(F(X), dtype=float).reshape(-1, order="F")
+        X[index] = old
+        columns.append((up - down) / (2 * eps))
+    return np.stack(columns, axis=1)

@@ -2,7 +2,8 @@
 
 * docs/derivation.md and docs/reference.md name functions and tests: every named function imports,
   every named test exists (found in the test file's syntax tree), every seed equation from 1a to 4
-  and from 15 to 30 has a row with both, and every reference row names a test in tests/test_reference.py;
+  and from 15 to 30 has a row with both, and every reference row names a test in tests/test_reference.py
+  (the Matrix Cookbook's rows: in tests/test_cookbook.py, one row per identity of the registry);
 * notebooks are stored without outputs (the README in notebooks/ says why), each opens with what the
   learner will see and ends with exercises and their solutions, and each is in the site's navigation.
 """
@@ -121,12 +122,32 @@ def test_derivation_maps_each_seed_equation_to_a_function_and_a_test(equation):
     assert named_tests(row), f"Eq. {equation}: no test named"
 
 
+COOKBOOK = "autograd_core.layer.closed_form.cookbook."
+
+
 def test_every_reference_row_names_a_test_in_test_reference():
+    """Sections 1-7 are computed in tests/test_reference.py; the Cookbook's rows (8-9) in tests/test_cookbook.py."""
     rows = table_rows((DOCS / "reference.md").read_text())
     assert len(rows) >= 20
     for row in rows:
-        tests = named_tests(" | ".join(row))
-        assert any(path == "tests/test_reference.py" for path, _ in tests), f"reference row without a test: {row[0]}"
+        text = " | ".join(row)
+        home = "tests/test_cookbook.py" if COOKBOOK in text else "tests/test_reference.py"
+        assert any(path == home for path, _ in named_tests(text)), f"reference row without a test in {home}: {row[0]}"
+
+
+def test_every_cookbook_identity_has_one_reference_row_with_its_equation():
+    """The registry and the page cannot drift: one row per identity, first cell its equation number."""
+    from autograd_core.layer.closed_form.cookbook import IDENTITIES, VEC_IDENTITIES
+
+    rows = table_rows((DOCS / "reference.md").read_text())
+    for name, identity in IDENTITIES.items():
+        function = f"`{COOKBOOK}{identity.gradient.__name__}`"
+        found = [row for row in rows if function in " | ".join(row)]
+        assert len(found) == 1, f"{name}: {len(found)} rows name {function}"
+        assert found[0][0] == identity.equation, f"{name}: the row says {found[0][0]}, the registry {identity.equation}"
+    for name, identity in VEC_IDENTITIES.items():
+        function = f"`{COOKBOOK}{identity.jacobian.__name__}`"
+        assert sum(function in " | ".join(row) for row in rows) == 1, f"{name}: no single row names {function}"
 
 
 @pytest.mark.parametrize("page", sorted((DOCS / "api").glob("*.md")), ids=lambda p: p.name)

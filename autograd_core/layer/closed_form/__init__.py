@@ -22,13 +22,17 @@ Identities not in the seed cite their source next to the function.
 not the losses of :mod:`autograd_core.layer.losses`, not the label checks: an oracle that reused
 them could not notice a mistake in them. The functions live in :mod:`.seed` (Eq. 10–30, per-sample
 losses, identities) and :mod:`.networks` (network losses, activations, MLP backprop); all are
-importable from here.
+importable from here. :mod:`.cookbook` holds the Matrix Cookbook's derivatives (2012 equation numbers),
+each with the scalar function it differentiates and a sampler of valid arguments; its registries
+``IDENTITIES`` and ``VEC_IDENTITIES`` are importable from here, its functions from the submodule.
 """
 
+from . import cookbook
 from .checks import LossGrad
+from .cookbook import IDENTITIES, VEC_IDENTITIES, Identity, VecIdentity
 from .networks import *  # noqa: F403
 from .networks import __all__ as _networks
 from .seed import *  # noqa: F403
 from .seed import __all__ as _seed
 
-__all__ = ["LossGrad", *_seed, *_networks]
+__all__ = ["IDENTITIES", "VEC_IDENTITIES", "Identity", "LossGrad", "VecIdentity", "cookbook", *_seed, *_networks]
