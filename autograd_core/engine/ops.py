@@ -482,13 +482,13 @@ def _trace(m: np.ndarray) -> np.ndarray:
     return np.einsum("...ii->...", m)
 
 
-# det X: ∂det(X)/∂X = det(X) X⁻ᵀ (Cookbook eq. 49); d det X = det X · tr(X⁻¹ dX) (eq. 46).
+# det X: ∂det(X)/∂X = det(X) X⁻ᵀ (Cookbook eq. 49); d det X = det X · tr(X⁻¹ dX), its differential.
 DET = Function(
     "det", lambda params, x: np.linalg.det(x),
     lambda xp, params, g, i, xs, out: (g * out)[..., None, None] * _mT(
         xp, _inverse_of(xp, xs[0], "det: its gradient det(X)·X⁻ᵀ (Matrix Cookbook eq. 49)")),
     lambda params, ts, xs, out: out * _trace(
-        _invert(xs[0], "det: its derivative det(X)·tr(X⁻¹ dX) (Matrix Cookbook eq. 46)") @ ts[0]),
+        _invert(xs[0], "det: its derivative det(X)·tr(X⁻¹ dX) (the differential of Matrix Cookbook eq. 49)") @ ts[0]),
     check=_square("det"),
 )
 

@@ -166,7 +166,7 @@ def norm(x: Any, ord: Any = None, axis: int | tuple[int, int] | None = None,
     """Vector and matrix norms, as ``np.linalg.norm``: vector ``ord`` 1, 2, inf, -inf; matrix ``'fro'``.
 
     Compositions: the 2-norm and Frobenius norm are ``sqrt(Σ x²)`` (``∂‖X‖_F²/∂X = 2X``, Matrix Cookbook
-    eq. 129), the 1-norm ``Σ |x|`` (``abs'(0) = 0``), inf the :func:`max` of ``|x|`` (ties split). The
+    eq. 132), the 1-norm ``Σ |x|`` (``abs'(0) = 0``), inf the :func:`max` of ``|x|`` (ties split). The
     2-norm's derivative ``x/‖x‖`` does not exist at ``x = 0``: there it is NaN.
     """
     x = node(x, "norm")
@@ -381,7 +381,7 @@ def diag(x: Any, k: int = 0) -> Any:
 
 
 def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Any:
-    """The sum of diagonal ``offset``, as ``np.trace``; ``∂tr(X)/∂X = I`` (Matrix Cookbook eq. 100)."""
+    """The sum of diagonal ``offset``, as ``np.trace``; ``∂tr(X)/∂X = I`` (Matrix Cookbook eq. 99)."""
     return diagonal(x, offset, axis1, axis2).sum(-1)
 
 
