@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "jvp": "beyond.functional",
     "value_and_grad": "beyond.functional",
     "vjp": "beyond.functional",
+    "check_derivation": "beyond.derivation",
     "GradcheckError": "beyond.gradcheck",
     "gradcheck": "beyond.gradcheck",
     "backward_steps": "engine.graph",
@@ -74,6 +75,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
+    from .beyond.derivation import check_derivation  # noqa: F401
     from .beyond.forward import Dual  # noqa: F401
     from .beyond.functional import grad, hessian, jacobian, jvp, value_and_grad, vjp  # noqa: F401
     from .beyond.gradcheck import GradcheckError, gradcheck  # noqa: F401

@@ -282,3 +282,11 @@ def test_the_examples_of_the_functions_page_run():
     assert len(blocks) >= 2, "docs/functions.md lost its examples"
     for block in blocks:
         exec(compile(block, "functions.md", "exec"), {})
+
+
+def test_the_checking_page_prints_what_it_shows(capsys):
+    """docs/checking.md's example runs and prints exactly the report shown under it."""
+    text = (DOCS / "checking.md").read_text()
+    code, shown = re.search(r"```python\n(.*?)```\n\nprints\n\n```text\n(.*?)\n```", text, flags=re.S).groups()
+    exec(compile(code, "checking.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == shown.strip()
