@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from .functional import grad
+from .tracing import Engine
 
 __all__ = ["VOCABULARY", "DerivationReport", "Finding", "check_derivation"]
 
@@ -140,7 +141,7 @@ class DerivationReport:
 
 def check_derivation(f: Callable[..., Any], candidate: Callable[..., Any], *args: Any,
                      argnums: int | Sequence[int] = 0, batch_size: int | None = None,
-                     rtol: float = 1e-6, atol: float = 1e-9) -> DerivationReport:
+                     rtol: float = 1e-6, atol: float = 1e-9, engine: Engine = "auto") -> DerivationReport:
     """Check a hand-derived gradient ``candidate`` of the scalar loss ``f`` at ``args``, naming its mistakes.
 
     Args:
@@ -153,6 +154,8 @@ def check_derivation(f: Callable[..., Any], candidate: Callable[..., Any], *args
             number of columns of an argument named ``X`` (the seed's samples-as-columns), if there is one.
         rtol, atol: an entry is right when ``|candidate − reference| <= atol·max(1, max|reference|) +
             rtol·|reference|``.
+        engine: the engine of the reference gradient, as for :func:`~autograd_core.grad` (``"tensor"`` is
+            the fast choice for a loss written with numpy on large arrays).
 
     Returns:
         A :class:`DerivationReport`: ``ok``, ``max_error``, ``diagnosis``, ``str()`` and ``_repr_html_``.
@@ -165,10 +168,10 @@ def check_derivation(f: Callable[..., Any], candidate: Callable[..., Any], *args
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     names = _parameter_names(f, len(arrays))
     m = batch_size if batch_size is not None else _batch_size(names, arrays)
-    references = grad(f, argnums=nums if len(nums) > 1 else nums[0])(*arrays)
+    references = grad(f, argnums=nums if len(nums) > 1 else nums[0], engine=engine)(*arrays)
     references = [np.asarray(r, dtype=float) for r in (references if len(nums) > 1 else (references,))]
     got = _candidate_values(candidate, arrays, nums, names)
-    context = _Context(f, candidate, arrays, nums, names, m, rtol, atol)
+    context = _Context(f, candidate, arrays, nums, names, m, rtol, atol, engine)
     parts = [context.compare(i, ref, cand) for i, (ref, cand) in enumerate(zip(references, got, strict=True))]
     return DerivationReport(parts, rtol, atol)
 
@@ -184,6 +187,7 @@ class _Context:
     m: int | None
     rtol: float
     atol: float
+    engine: Engine
 
     def close(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Entrywise: ``a`` equals the reference ``b`` up to the tolerances."""
@@ -263,7 +267,7 @@ class _Context:
         for k in range(self.m):
             sliced = [a[..., k:k + 1] if j in batched else a for j, a in enumerate(self.arrays)]
             try:
-                out.append(np.asarray(grad(self.f, argnums=self.nums[i])(*sliced), dtype=float))
+                out.append(np.asarray(grad(self.f, argnums=self.nums[i], engine=self.engine)(*sliced), dtype=float))
             except (TypeError, ValueError):  # f does not take one sample: no such check
                 return []
         return out
@@ -280,7 +284,7 @@ class _Context:
                 continue
             symmetric = [_sym(x) if k == j else x for k, x in enumerate(self.arrays)]
             try:
-                ref_s = np.asarray(grad(self.f, argnums=self.nums[i])(*symmetric), dtype=float)
+                ref_s = np.asarray(grad(self.f, argnums=self.nums[i], engine=self.engine)(*symmetric), dtype=float)
                 cand_s = _candidate_values(self.candidate, symmetric, self.nums, self.names)[i]
             except (TypeError, ValueError):
                 continue

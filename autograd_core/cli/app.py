@@ -78,6 +78,19 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return main_graph(args)
 
 
+def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
+    from .check import add_arguments
+
+    add_arguments(parser)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``autograd-core check LOSS CANDIDATE...``: name the mistakes of hand-derived gradients."""
+    from .check import main
+
+    return main(args)
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -134,6 +147,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_graph_arguments(graph)
     graph.set_defaults(func=cmd_graph)
+    check = sub.add_parser(
+        "check",
+        help="grade hand-derived gradients: ok, or the mistake (transposed, missing 1/m, sign, ...)",
+        description="Compare each CANDIDATE (a hand-derived gradient, path.py:function or folder:function) with the "
+        "engine's gradient of LOSS (path.py:function) at random inputs of the given shapes, and print one line per "
+        "candidate: ok, or the mistakes check_derivation recognises. The files are run as Python: check only code "
+        "you would run yourself. Exit status 1 if any candidate is wrong or broken.",
+    )
+    _add_check_arguments(check)
+    check.set_defaults(func=cmd_check)
     return parser
 
 
