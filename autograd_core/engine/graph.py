@@ -258,3 +258,27 @@ def backward_steps(root: Node, seed: Any = 1.0) -> Iterator[Step]:
             parent._accumulate(contribution)
             yield Step(index, node, parent, upstream, local, contribution)
             index += 1
+
+
+# --- copying and pickling ------------------------------------------------------------------------
+def copy_refused(node: Any, kind: str) -> TypeError:
+    """The error for copying or pickling a node computed from others (``kind``: ``"Value"``, ``"Tensor"``).
+
+    Leaves (parameters, inputs) copy and pickle: they are their numbers. A computed node would bring its
+    whole graph: pickle recurses once per level (a deep chain overflows) and a graph may hold a user's
+    primitive, a function that cannot be pickled. So, as PyTorch does for non-leaf tensors, it is refused.
+    """
+    return TypeError(
+        f"cannot copy or pickle a {kind} computed from other nodes (op {node.op!r}): its graph is not copied. "
+        f"Copy or save the leaves (the parameters: Module.state_dict()) and compute again, or take "
+        f"node.detach() for a constant with the same numbers"
+    )
+
+
+def grad_to_copy(node: Any, kind: str) -> Any:
+    """A leaf's ``grad`` for a copy: a number or array; a gradient that is itself a graph is refused."""
+    g = node.grad
+    if hasattr(g, "_op") and getattr(g, "_op", None) is not None:
+        raise TypeError(f"cannot copy or pickle this {kind}: its grad is a graph (backward(create_graph=True)); "
+                        "call zero_grad() first, or copy grad.data")
+    return g.data if hasattr(g, "_op") else g

@@ -25,7 +25,7 @@ or of lists of ``Value`` (``k`` per sample).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -66,6 +66,31 @@ ACTIVATIONS = tuple(closed_form.ACTIVATIONS)
 """Names accepted wherever an activation is chosen: those of ``closed_form.ACTIVATIONS``, whose numpy
 functions check these modules in ``fit(check_every=...)``."""
 
+
+
+def _leaf_access(p: Any) -> tuple[Callable[[], Any], Callable[[np.ndarray], None]]:
+    """Read and write one parameter: a ``Value`` (its float) or a ``Tensor`` (its array, in place)."""
+    if isinstance(p, Value):
+        def write_value(a: np.ndarray) -> None:
+            p.data = float(a)
+        return (lambda: p.data), write_value
+
+    def write_array(a: np.ndarray) -> None:
+        p.data[...] = a
+    return (lambda: p.data), write_array
+
+
+def _values_access(nodes: Sequence[Any]) -> tuple[Callable[[], Any], Callable[[np.ndarray], None]]:
+    """Read and write a (nested) list of ``Value`` leaves as one float array."""
+    grid = np.array(nodes, dtype=object)
+
+    def read() -> np.ndarray:
+        return np.array([v.data for v in grid.flat], dtype=float).reshape(grid.shape)
+
+    def write(a: np.ndarray) -> None:
+        for v, x in zip(grid.flat, a.flat, strict=True):
+            v.data = float(x)
+    return read, write
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -136,6 +161,51 @@ class Module:
         """The number of scalar parameters."""
         return sum(int(np.size(p.data)) for p in self.parameters())
 
+    # --- saving and loading: named float arrays, never pickle ----------------------------------
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The parameters as named float arrays (copies), in the seed's orientation.
+
+        Keys are stable and readable: ``layers.0.weight`` (``W``, shape ``p × n``) and ``layers.0.bias``
+        (``b``) for both engines' MLPs, so a model trained on one engine loads into the other. Save with
+        ``np.savez(path, **model.state_dict())`` and load with ``model.load_state_dict(np.load(path))``:
+        plain arrays, no pickle, so loading a file from elsewhere runs no code.
+        """
+        return {name: np.array(read(), dtype=float) for name, (read, _) in self._named_arrays().items()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set the parameters from ``state`` (e.g. ``np.load("model.npz")``), checked first, then in place.
+
+        Every key must match (a missing or unexpected key is named), every array must have its
+        parameter's shape and real, finite entries; nothing is changed unless all are right. The
+        parameters are updated in place, so an optimizer built on them keeps working.
+        """
+        own = self._named_arrays()
+        keys = set(state.keys())
+        missing, unexpected = sorted(set(own) - keys), sorted(keys - set(own))
+        if missing or unexpected:
+            parts = ([f"missing {', '.join(missing)}"] if missing else []) + (
+                [f"unexpected {', '.join(unexpected)}"] if unexpected else [])
+            raise ValueError(f"load_state_dict: the keys do not match this {type(self).__name__}: {'; '.join(parts)} "
+                           f"(its keys: {', '.join(own)})")
+        arrays = {}
+        for name, (read, _) in own.items():
+            value = np.asarray(state[name])
+            if value.dtype.kind not in "iuf":
+                raise TypeError(f"load_state_dict: {name} must hold real numbers, got dtype {value.dtype}")
+            if value.shape != np.shape(read()):
+                raise ValueError(f"load_state_dict: {name} has shape {value.shape}, but this "
+                                 f"{type(self).__name__}'s {name} has shape {np.shape(read())}")
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"load_state_dict: {name} has non-finite entries (NaN or inf)")
+            arrays[name] = value.astype(float)
+        for name, (_, write) in own.items():
+            write(arrays[name])
+
+    def _named_arrays(self) -> dict[str, tuple[Callable[[], Any], Callable[[np.ndarray], None]]]:
+        """Name -> (read the parameter's numbers, write new numbers in place). Subclasses name theirs;
+        by default the parameters in order, ``param.0``, ``param.1`` ..."""
+        return {f"param.{i}": _leaf_access(p) for i, p in enumerate(self.parameters())}
+
 
 class Neuron(Module):
     """One unit of the seed's Eq. 9 on ``Value``: ``activation(Σ_j w_j x_j + b)``.
@@ -170,6 +240,9 @@ class Neuron(Module):
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
+
+    def _named_arrays(self) -> dict[str, tuple[Callable[[], Any], Callable[[np.ndarray], None]]]:
+        return {"weight": _values_access(self.w), "bias": _leaf_access(self.b)}
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin}, activation={self.activation!r})"
@@ -213,6 +286,10 @@ class Layer(Module):
     def weight(self) -> np.ndarray:
         """``W`` as a float array of shape ``(nout, nin)`` — the seed's ``p × n`` (Eq. 6b)."""
         return np.array([[w.data for w in n.w] for n in self.neurons])
+
+    def _named_arrays(self) -> dict[str, tuple[Callable[[], Any], Callable[[np.ndarray], None]]]:
+        return {"weight": _values_access([n.w for n in self.neurons]),
+                "bias": _values_access([n.b for n in self.neurons])}
 
     def bias(self) -> np.ndarray:
         return np.array([n.b.data for n in self.neurons])
@@ -259,6 +336,11 @@ class _MLPArrays:
     @property
     def sizes(self) -> list[int]:
         return [self.nin, *(layer.nout for layer in self.layers)]
+
+    def _named_arrays(self) -> dict[str, tuple[Callable[[], Any], Callable[[np.ndarray], None]]]:
+        """``layers.0.weight``, ``layers.0.bias``, ``layers.1.weight`` ...: the same keys on both engines."""
+        return {f"layers.{i}.{name}": access for i, layer in enumerate(self.layers)
+                for name, access in layer._named_arrays().items()}
 
 
 class MLP(_MLPArrays, Module):
@@ -346,6 +428,9 @@ class Linear(Module):
 
     def parameters(self) -> list[Any]:
         return [self.W, self.b]
+
+    def _named_arrays(self) -> dict[str, tuple[Callable[[], Any], Callable[[np.ndarray], None]]]:
+        return {"weight": _leaf_access(self.W), "bias": _leaf_access(self.b)}
 
     def weight(self) -> np.ndarray:
         return np.array(self.W.data, dtype=float)

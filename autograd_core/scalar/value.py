@@ -333,6 +333,13 @@ class Value:
         graph.check_conversion(self, "item()")
         return self.data
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """``copy.deepcopy`` and ``pickle`` of a leaf: its number, gradient and label; a computed node is
+        refused (its graph is not copied; see ``engine.graph.copy_refused``)."""
+        if self._op is not None:
+            raise graph.copy_refused(self, "Value")
+        return _rebuild_value, (self.data, graph.grad_to_copy(self, "Value"), self.label)
+
     def detach(self) -> Value:
         """The same number as a new constant leaf (no graph, no gradient), as ``Tensor.detach()``."""
         return Value(self.data, label=self.label)
@@ -351,6 +358,12 @@ def _binary_method(self: Value, op: Binary, other: Any) -> Value:
 
 
 ops.add_unary_methods(Value, Value._unary, _binary_method)
+
+def _rebuild_value(data: float, grad: Any, label: str) -> Value:
+    out = Value(data, label)
+    out.grad = grad
+    return out
+
 
 def _short(g: Any) -> str:
     return f"{g:.6g}" if isinstance(g, float) else repr(g)

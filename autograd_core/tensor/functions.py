@@ -42,7 +42,7 @@ __all__ = [
 # The functions that are also Tensor methods (their first argument is the Tensor).
 METHODS = ("max", "min", "argmax", "argmin", "prod", "cumsum", "cumprod", "var", "std", "logsumexp", "softmax",
            "log_softmax", "norm", "clip", "flatten", "squeeze", "unsqueeze", "swapaxes", "moveaxis", "flip", "roll",
-           "repeat", "tile", "diagonal", "trace")
+           "repeat", "tile", "diagonal", "trace", "pow")
 
 
 def node(x: Any, where: str) -> Any:
@@ -193,6 +193,11 @@ def norm(x: Any, ord: Any = None, axis: int | tuple[int, int] | None = None,
     if ord == -np.inf:
         return min(x.abs(), axes, keepdims)
     return (x * x).sum(axes, keepdims=keepdims).sqrt()
+
+
+def pow(x: Any, exponent: Any) -> Any:
+    """``x ** exponent`` (``torch.pow``; the table's ``pow`` or ``pow_const`` entry)."""
+    return node(x, "pow") ** exponent
 
 
 # --- elementwise selections ----------------------------------------------------------------------

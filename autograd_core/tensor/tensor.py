@@ -167,10 +167,6 @@ class Tensor:
         base = _lift(other)
         return NotImplemented if base is None else _nodes.power(base, self)
 
-    def pow(self, exponent: Any) -> Tensor:
-        """``self ** exponent`` (``torch.pow``)."""
-        return self**exponent
-
     def _power_unchecked(self, b: Any) -> Tensor:
         """``self ** b`` for ``ops.GRAPH.power``: inside a derivative rule ``0 ** -1`` is the honest
         ``inf`` of ``sqrt'(0)``, not the user's mistake that ``x ** n`` refuses."""
@@ -380,6 +376,13 @@ class Tensor:
         return _node(data, Call(entry, params, symbol or entry.label), parents)
 
     # --- conversions --------------------------------------------------------------------------
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """``copy.deepcopy`` and ``pickle`` of a leaf (data, grad, requires_grad, label); a computed node
+        is refused, as PyTorch refuses non-leaf tensors (see ``engine.graph.copy_refused``)."""
+        if self._op is not None:
+            raise graph.copy_refused(self, "Tensor")
+        return _rebuild, (self.data, graph.grad_to_copy(self, "Tensor"), self.requires_grad, self.label)
+
     def detach(self) -> Tensor:
         """The same data (shared, not copied) as a new leaf that does not require grad."""
         return Tensor._constant(self.data)
@@ -448,6 +451,12 @@ def _node(data: Any, op: Any, parents: tuple[Tensor, ...]) -> Tensor:
         if p.requires_grad:
             out.requires_grad, out._op, out._parents = True, op, parents
             break
+    return out
+
+
+def _rebuild(data: np.ndarray, grad: Any, requires_grad: bool, label: str) -> Tensor:
+    out = Tensor(data, requires_grad=requires_grad, label=label)
+    out.grad = None if grad is None else np.array(grad, dtype=_FLOAT)
     return out
 
 
