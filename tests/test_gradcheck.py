@@ -125,3 +125,30 @@ def test_the_step_follows_the_scale_of_each_entry():
     # A fixed eps=1e-6 beside 1e8 is lost in rounding: the report blamed the engine for x**2's gradient.
     report = gradcheck(lambda x: x**2, np.array([1e-8, 1.0, 1e8]))
     assert report.passed, str(report)
+
+
+def test_finite_differences_build_no_graph_for_numpy_code(monkeypatch):
+    """The differences evaluate a numpy-written f on plain arrays: no trace, no node, whatever the size."""
+    import autograd_core.beyond.gradcheck as gc
+
+    rng = np.random.default_rng(0)
+    W1, W2, X = rng.normal(size=(32, 32)) / 6, rng.normal(size=(8, 32)) / 6, rng.normal(size=(32, 64))
+    f = lambda A, B: np.tanh(B @ np.tanh(A @ X))
+    traces = []
+    real_trace = gc.trace
+    monkeypatch.setattr(gc, "trace", lambda *a, **k: traces.append(a[4]) or real_trace(*a, **k))
+    report = gc.gradcheck(f, (W1, W2))
+    assert report.passed
+    # the Tensor engine was chosen (one node per array), and f was traced twice, never per difference
+    assert traces == ["tensor", "tensor"]
+
+
+def test_finite_differences_of_a_function_of_nodes_run_with_recording_off():
+    from autograd_core.beyond.gradcheck import _plain_evaluation
+
+    f = lambda x: (x * x).tanh()
+    evaluate = _plain_evaluation(f, [0.3], "value")
+    assert evaluate([0.5]) == pytest.approx(np.tanh(0.25))
+    g = lambda x: np.tanh(x * x)
+    values = _plain_evaluation(g, [np.ones(2)], "tensor")([np.full(2, 0.5)])
+    assert values.tolist() == pytest.approx([np.tanh(0.25)] * 2)
