@@ -256,3 +256,25 @@ def test_cli_plot_creates_its_directory(tmp_path, capsys):
     path = tmp_path / "new" / "digits.svg"
     main(["train", "digits", "--epochs", "1", "--hidden", "4", "--no-progress", "--plot", str(path)])
     assert path.read_text().lstrip().startswith("<?xml") and f"plot saved to {path}" in capsys.readouterr().out
+
+
+def test_fit_pauses_the_cyclic_collector_and_restores_it_also_on_error():
+    import gc
+
+    seen = []
+    X, y = make_moons(20, noise=0.1, seed=0)
+    model = nn.TensorMLP(2, [4, 2], seed=0)
+    fit(model, X, y, epochs=2, progress=False, callback=lambda epoch, h: seen.append(gc.isenabled()))
+    assert seen == [False, False] and gc.isenabled()
+    def stop(epoch, history):
+        raise RuntimeError("stopped by the callback")
+
+    with pytest.raises(RuntimeError, match="stopped by the callback"):
+        fit(model, X, y, epochs=2, progress=False, callback=stop)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        fit(model, X, y, epochs=1, progress=False)
+        assert not gc.isenabled()  # a collector the caller had off stays off
+    finally:
+        gc.enable()

@@ -18,6 +18,7 @@ a run trustworthy:
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from collections.abc import Callable
@@ -115,6 +116,9 @@ def fit(
             with ``closed_form.mlp_backprop`` on the same batch; raise :class:`GradientCheckError` if
             any entry differs by more than ``check_tol · (1 + |closed form|)``.
         progress: show a tqdm progress bar (on stderr).
+
+    Python's cyclic garbage collector is paused during the loop (the graphs have no cycles and are freed
+    by reference counting) and restored when ``fit`` returns or raises.
         seed: shuffles the batches (``None``: fresh randomness; full batches are never shuffled).
 
     Returns:
@@ -144,6 +148,11 @@ def fit(
     history = History()
     start = time.perf_counter()
     bar = _progress(epochs, progress)
+    collecting = gc.isenabled()
+    # The graphs of this loop hold no reference cycles (a node refers only to its operands), so they are freed
+    # by reference counting as each step ends; the cyclic collector would only re-scan them, which took 29 %
+    # of `train moons`. It is paused for the loop and restored after, also on error or Ctrl-C.
+    gc.disable()
     try:
         for epoch in range(epochs):
             total, correct = 0.0, 0
@@ -178,6 +187,8 @@ def fit(
             if callback is not None and callback(epoch, history) is True:
                 break
     finally:
+        if collecting:
+            gc.enable()
         history.seconds = time.perf_counter() - start
         if bar is not None:
             bar.close()
