@@ -535,3 +535,38 @@ def test_forward_mode_of_every_linear_entry(name):
     expected = (plain([x + EPS * v for x, v in zip(xs, vs, strict=True)])
                 - plain([x - EPS * v for x, v in zip(xs, vs, strict=True)])) / (2 * EPS)
     np.testing.assert_allclose(out.tangent, expected, rtol=1e-6, atol=1e-8, err_msg=name)
+
+
+# --- the Value engine's fast paths are the table's rules ------------------------------------------------
+FAST = {"add": lambda a, b: a + b, "mul": lambda a, b: a * b, "tanh": lambda a, b: a.tanh(),
+        "relu": lambda a, b: a.relu()}
+SPECIAL = [0.0, -0.0, 1.5, -2.0, 1e-300, float("inf"), float("-inf"), float("nan")]
+
+
+@pytest.mark.parametrize("name", sorted(FAST))
+def test_value_fast_paths_give_the_tables_numbers_bit_for_bit(name):
+    """Value applies the table's own add, mul, tanh and relu inline; at every point, including zeros,
+    infinities and NaN (upstream too), the result is the table's rule evaluated the general way."""
+    for x in SPECIAL:
+        for y in SPECIAL[:4]:
+            for g in (1.0, -3.0, float("inf"), float("nan")):
+                a, b = Value(x), Value(y)
+                out = FAST[name](a, b)
+                assert out._op is ops.TABLE[name]
+                out.grad = g
+                out._propagate()
+                fast = [a.grad, b.grad]
+                a.grad = b.grad = 0.0
+                expected = [0.0, 0.0]
+                for k, (parent, contribution) in enumerate(out._vjp(g)):  # the table's chain, per operand
+                    expected[[a, b].index(parent)] += contribution
+                np.testing.assert_array_equal(fast, expected, err_msg=f"{name} at x={x}, y={y}, g={g}")
+
+
+def test_a_replaced_entry_takes_effect_beside_the_fast_paths(monkeypatch):
+    monkeypatch.setattr(ops, "MUL", ops.MUL._replace(d_a=lambda xp, a, b, out: 2.0 * b))
+    a, b = Value(3.0), Value(5.0)
+    (a * b).backward()
+    assert (a.grad, b.grad) == (10.0, 3.0)  # the replaced rule, not the inline one
+    monkeypatch.setattr(ops, "ADD", ops.ADD._replace(forward=lambda xp, a, b: a - b))
+    assert (Value(3.0) + Value(5.0)).data == -2.0

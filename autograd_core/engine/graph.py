@@ -119,6 +119,8 @@ def topological_order(root: Node) -> list[Node]:
     short-lived tuples would trigger the cyclic garbage collector over and over, which
     measured as half the sort's time on a 1,000,000-node chain.
     """
+    if hasattr(root, "_a"):
+        return _order_of_pairs(root)
     order: list[Any] = []
     visited: set[Any] = set()  # nodes hash by identity
     stack: list[Any] = [root]
@@ -139,12 +141,45 @@ def topological_order(root: Node) -> list[Node]:
     return order
 
 
+def _order_of_pairs(root: Any) -> list[Any]:
+    """:func:`topological_order` for scalar nodes, which keep their (at most two) operands in the slots
+    ``_a`` and ``_b``: the same walk, reading the slots instead of building a ``parents`` tuple per node
+    (that tuple was a third of the sort's time on the MLP benchmark)."""
+    order: list[Any] = []
+    visited: set[Any] = set()
+    stack: list[Any] = [root]
+    push, pop, emit, mark = stack.append, stack.pop, order.append, visited.add
+    while stack:
+        node = pop()
+        if node is _FINISH:
+            emit(pop())
+            continue
+        if node in visited:
+            continue
+        mark(node)
+        push(node)
+        push(_FINISH)
+        b = node._b
+        if b is not None and b not in visited:
+            push(b)
+        a = node._a
+        if a is not None and a not in visited:  # pushed last: the first operand is explored first
+            push(a)
+    return order
+
+
 def _start_pass(root: Node, seed: Any) -> list[Node]:
     """The topological order, with intermediate grads reset and ``seed`` added into ``root.grad``."""
     order = topological_order(root)
-    for node in order:
-        if not node._is_leaf:
-            node._zero_grad()
+    fresh = getattr(type(root), "_FRESH_GRAD", _FINISH)
+    if fresh is _FINISH:  # the protocol's methods
+        for node in order:
+            if not node._is_leaf:
+                node._zero_grad()
+    else:  # Value and Tensor: a leaf has no _op; an intermediate grad starts from the class's zero
+        for node in order:
+            if node._op is not None:
+                node.grad = fresh
     root._accumulate(seed)
     return order
 
@@ -160,14 +195,19 @@ def backward(root: Node, seed: Any, create_graph: bool = False) -> list[Node]:
     ``grad`` is itself a node that can be differentiated again.
     """
     order = _start_pass(root, seed)
-    for node in reversed(order):
-        if node._is_leaf:
-            continue
-        if create_graph:
-            for parent, contribution in node._vjp(node.grad, True):
-                parent._accumulate(contribution)
-        else:
-            node._propagate()
+    if create_graph:
+        for node in reversed(order):
+            if not node._is_leaf:
+                for parent, contribution in node._vjp(node.grad, True):
+                    parent._accumulate(contribution)
+    elif hasattr(type(root), "_FRESH_GRAD"):
+        for node in reversed(order):
+            if node._op is not None:
+                node._propagate()
+    else:
+        for node in reversed(order):
+            if not node._is_leaf:
+                node._propagate()
     return order
 
 

@@ -55,6 +55,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+    _FRESH_GRAD = 0.0  # what the sweep resets an intermediate grad to (engine.graph._start_pass)
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _check_number(data)
@@ -114,8 +115,14 @@ class Value:
 
     # --- binary arithmetic ----------------------------------------------------------------
     def __add__(self, other: Value | Number) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else self._binary(ops.ADD, other)
+        if type(other) is not Value:
+            other = _as_value(other)
+            if other is None:
+                return NotImplemented
+        op = ops.ADD
+        if op is _ADD:  # the table's own entry (no domain): its forward inline
+            return Value._node(self.data + other.data, op, self, other)
+        return self._binary(op, other)
 
     def __radd__(self, other: Number) -> Value:
         other = _as_value(other)
@@ -130,8 +137,14 @@ class Value:
         return NotImplemented if other is None else other._binary(ops.SUB, self)
 
     def __mul__(self, other: Value | Number) -> Value:
-        other = _as_value(other)
-        return NotImplemented if other is None else self._binary(ops.MUL, other)
+        if type(other) is not Value:
+            other = _as_value(other)
+            if other is None:
+                return NotImplemented
+        op = ops.MUL
+        if op is _MUL:  # the table's own entry (no domain): its forward inline
+            return Value._node(self.data * other.data, op, self, other)
+        return self._binary(op, other)
 
     def __rmul__(self, other: Number) -> Value:
         other = _as_value(other)
@@ -237,10 +250,30 @@ class Value:
 
     def _propagate(self) -> None:
         # Written out rather than built on _locals(): this loop body runs once per node and
-        # is most of backward()'s time (benchmarks/, scalar rows).
+        # is most of backward()'s time (benchmarks/, scalar rows). The table's own add, mul, tanh and
+        # relu -- most nodes of a network -- are applied inline, with exactly the table's arithmetic
+        # (tests/test_rules.py compares them); an entry replaced in the table is not `is` the original,
+        # so it takes the general path below.
         # A product that is not NaN equals the select of a piecewise rule (ops.chain), so the
         # select is only evaluated when NaN appears (an inf or NaN upstream times a local 0).
-        op, a, b, g, out = self._op, self._a, self._b, self.grad, self.data
+        op, a, b, g = self._op, self._a, self._b, self.grad
+        if op is _ADD:
+            a.grad += g
+            b.grad += g
+            return
+        if op is _MUL:
+            a.grad += g * b.data
+            b.grad += g * a.data
+            return
+        if op is _TANH:
+            out = self.data
+            a.grad += g * (1.0 - out * out)
+            return
+        if op is _RELU:
+            if a.data > 0:
+                a.grad += g
+            return
+        out = self.data
         if b is None:
             c = g * op.derivative(SCALAR, a.data, out)
             if c != c and op.keep is not None:
@@ -348,6 +381,11 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data:.6g}, grad={_short(self.grad)}{label})"
 
+
+
+# The table's own entries, as imported: the fast paths above apply to these objects only, so an entry
+# replaced in the table (ops.TANH = a broken rule, as tests do on purpose) takes effect everywhere.
+_ADD, _MUL, _TANH, _RELU = ops.ADD, ops.MUL, ops.TANH, ops.RELU
 
 
 def _binary_method(self: Value, op: Binary, other: Any) -> Value:

@@ -68,6 +68,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "label", "requires_grad", "_op", "_parents", "__weakref__")
+    _FRESH_GRAD = None  # what the sweep resets an intermediate grad to (engine.graph._start_pass)
 
     def __init__(self, data: Any, requires_grad: bool = False, label: str = "") -> None:
         if not isinstance(requires_grad, bool | np.bool_):
