@@ -25,7 +25,7 @@ from typing import Any
 
 from benchmarks import clock
 
-ENGINES = ("autograd-core", "micrograd")
+ENGINES = ("autograd-core", "floor", "micrograd")
 
 
 def engine(name: str) -> type:
@@ -34,6 +34,10 @@ def engine(name: str) -> type:
         from autograd_core.scalar.value import Value
 
         return Value
+    if name == "floor":
+        from benchmarks.floor import Value as Floor  # the floor of a Python engine: one object per node
+
+        return Floor
     if name == "micrograd":
         from micrograd.engine import Value  # the optional `bench` extra
 
@@ -172,9 +176,9 @@ def _rss_kib() -> int:
         return int(f.read().split()[1]) * (resource.getpagesize() // 1024)
 
 
-def measure_deep_chain(ops: int) -> dict[str, Any]:
-    """Forward and backward time of our engine on a chain ``ops`` operations deep, and peak RSS growth."""
-    V = engine("autograd-core")
+def measure_deep_chain(ops: int, engine_name: str = "autograd-core") -> dict[str, Any]:
+    """Forward and backward time of an engine on a chain ``ops`` operations deep, and peak RSS growth."""
+    V = engine(engine_name)
     base_kib = _rss_kib()
     start = clock.now()
     w, x = V(0.9), V(0.5)

@@ -20,8 +20,10 @@ from benchmarks import scalar  # noqa: E402
 
 ROW_KEYS = [
     "scalar.throughput",
+    "scalar.floor",
     "scalar.bytes",
     "deep.time",
+    "deep.floor",
     "deep.memory",
     "tensor.mlp.numpy",
     "tensor.mlp.torch",

@@ -47,6 +47,7 @@ from autograd_core.beyond.forward import _linear
 from autograd_core.engine import ops
 from autograd_core.engine.contraction import parse
 from autograd_core.engine.graph import gradients
+from autograd_core.engine.namespaces import SCALAR
 from autograd_core.tensor import functions as fn
 
 EPS = 1e-6  # central differences, first and second order
@@ -553,6 +554,9 @@ def test_value_fast_paths_give_the_tables_numbers_bit_for_bit(name):
                 a, b = Value(x), Value(y)
                 out = FAST[name](a, b)
                 assert out._op is ops.TABLE[name]
+                entry = ops.TABLE[name]
+                forward = entry.forward(SCALAR, x) if isinstance(entry, ops.Unary) else entry.forward(SCALAR, x, y)
+                np.testing.assert_array_equal(out.data, forward, err_msg=f"{name} forward at x={x}, y={y}")
                 out.grad = g
                 out._propagate()
                 fast = [a.grad, b.grad]
@@ -570,3 +574,6 @@ def test_a_replaced_entry_takes_effect_beside_the_fast_paths(monkeypatch):
     assert (a.grad, b.grad) == (10.0, 3.0)  # the replaced rule, not the inline one
     monkeypatch.setattr(ops, "ADD", ops.ADD._replace(forward=lambda xp, a, b: a - b))
     assert (Value(3.0) + Value(5.0)).data == -2.0
+    assert (2.0 + Value(5.0)).data == -3.0  # the reflected operator too: 2.0 "+" 5.0 is now 2 - 5
+    monkeypatch.setattr(ops, "RELU", ops.RELU._replace(forward=lambda xp, x: -x))
+    assert Value(2.0).relu().data == -2.0

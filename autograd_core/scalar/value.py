@@ -21,6 +21,7 @@ Design choices, each for a measured reason (see ``benchmarks/``):
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -126,7 +127,12 @@ class Value:
 
     def __radd__(self, other: Number) -> Value:
         other = _as_value(other)
-        return NotImplemented if other is None else other._binary(ops.ADD, self)
+        if other is None:
+            return NotImplemented
+        op = ops.ADD
+        if op is _ADD:
+            return Value._node(other.data + self.data, op, other, self)
+        return other._binary(op, self)
 
     def __sub__(self, other: Value | Number) -> Value:
         other = _as_value(other)
@@ -148,7 +154,12 @@ class Value:
 
     def __rmul__(self, other: Number) -> Value:
         other = _as_value(other)
-        return NotImplemented if other is None else other._binary(ops.MUL, self)
+        if other is None:
+            return NotImplemented
+        op = ops.MUL
+        if op is _MUL:
+            return Value._node(other.data * self.data, op, other, self)
+        return other._binary(op, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
         other = _as_value(other)
@@ -183,7 +194,10 @@ class Value:
 
     def tanh(self) -> Value:
         """Hyperbolic tangent."""
-        return self._unary(ops.TANH)
+        op = ops.TANH
+        if op is _TANH:  # the table's own entry (no domain): its forward inline
+            return Value._node(math.tanh(self.data), op, self)
+        return self._unary(op)
 
     def sigmoid(self) -> Value:
         """Logistic function 1 / (1 + e**-x), computed without overflow."""
@@ -191,7 +205,11 @@ class Value:
 
     def relu(self) -> Value:
         """max(x, 0); its derivative at 0 is taken as 0."""
-        return self._unary(ops.RELU)
+        op = ops.RELU
+        if op is _RELU:  # the table's own entry (no domain): its forward inline, NaN stays NaN
+            x = self.data
+            return Value._node(x if x > 0 or x != x else 0.0, op, self)
+        return self._unary(op)
 
     def sin(self) -> Value:
         """Sine."""
