@@ -67,6 +67,8 @@ def mathjax_files(root: Path) -> list[tuple[str, Path]]:
 
 def on_config(config):
     """Put the kernel configuration on Jupyter's config path before any notebook is executed."""
+    if not (JUPYTER_CONFIG_DIR / "jupyter_nbconvert_config.json").is_file():
+        raise RuntimeError(f"{JUPYTER_CONFIG_DIR}/jupyter_nbconvert_config.json is missing")
     path = os.environ.get("JUPYTER_CONFIG_PATH")
     entries = path.split(os.pathsep) if path else []
     if str(JUPYTER_CONFIG_DIR) not in entries:
