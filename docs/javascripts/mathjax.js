@@ -4,7 +4,8 @@
 //   "jp-RenderedMarkdown" blocks.
 // The whole page is searched (MathJax's default): an "ignore everything but these classes" setup
 // would skip the <p> elements inside a notebook's markdown cell. Code blocks are never searched.
-// The MathJax script itself is fetched by the browser when a page is viewed; the build needs no network.
+// MathJax itself is served by the site (javascripts/mathjax/, copied at build time from the package
+// django-static-mathjax by tools/mkdocs_hooks.py): neither the build nor a reader needs a network.
 window.MathJax = {
   tex: {
     inlineMath: [["\\(", "\\)"], ["$", "$"]],
