@@ -28,17 +28,23 @@ __all__ = ["concatenate", "einsum", "stack"]
 
 def terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
     """``(position, parent, local, contribution)`` for each operand of ``node`` that requires grad."""
+    with np.errstate(all="ignore"):  # inf / nan results are defined; they propagate
+        return quiet_terms(node, g, create_graph)
+
+
+def quiet_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
+    """:func:`terms` for a caller that already silences numpy's warnings (``Tensor.backward``: one
+    ``errstate`` for the whole sweep instead of one per node)."""
     if node._op is None or g is None:
         return []
     if create_graph:
         g = g if isinstance(g, Tensor) else Tensor._constant(as_gradient(g, node.shape))
     elif type(g) is not np.ndarray:  # a numpy scalar from 0-d arithmetic, a float seed, a Tensor
         g = as_gradient(g.data if isinstance(g, Tensor) else g, node.shape)
-    with np.errstate(all="ignore"):  # inf / nan results are defined; they propagate
-        if isinstance(node._op, Call):
-            found = linear_terms(node, g, create_graph)
-        else:
-            found = elementwise_terms(node, g, create_graph)
+    if isinstance(node._op, Call):
+        found = linear_terms(node, g, create_graph)
+    else:
+        found = elementwise_terms(node, g, create_graph)
     if not create_graph:
         found = [(k, p, local, owned(c, g) if p._op is None else c) for k, p, local, c in found]
     return found

@@ -307,7 +307,8 @@ class Tensor:
             raise RuntimeError("backward(): this Tensor does not require grad -- none of the Tensors it was "
                                "computed from was created with requires_grad=True")
         seed = self._seed(gradient)
-        graph.backward(self, Tensor._constant(seed) if create_graph else seed, create_graph=create_graph)
+        with np.errstate(all="ignore"):  # inf / nan results are defined; once for the sweep, not per node
+            graph.backward(self, Tensor._constant(seed) if create_graph else seed, create_graph=create_graph)
 
     def _seed(self, gradient: Any) -> np.ndarray:
         if gradient is None:
@@ -342,7 +343,8 @@ class Tensor:
         self.grad = np.array(grad) if type(grad) is np.float64 else grad
 
     def _propagate(self) -> None:
-        for _, parent, _, contribution in self._terms(self.grad, False):
+        # Called by the sweep inside backward()'s errstate: no errstate of its own.
+        for _, parent, _, contribution in _nodes.quiet_terms(self, self.grad, False):
             parent._accumulate(contribution)
 
     def _vjp(self, g: Any, create_graph: bool = False) -> list[tuple[Tensor, Any]]:
