@@ -5,7 +5,6 @@ Needs matplotlib (``pip install 'autograd-core[plot]'``); imported only when a p
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,7 +18,8 @@ __all__ = ["plot_demo"]
 def plot_demo(result: DemoResult, path: str) -> None:
     """Save the loss curve (and accuracy) of a demo to ``path``; for moons, also the decision boundary.
 
-    Needs matplotlib (``pip install 'autograd-core[plot]'``).
+    Needs matplotlib (``pip install 'autograd-core[plot]'``). The folder of ``path`` must exist
+    (it is not created); a file of that name is overwritten.
     """
     try:
         import matplotlib
@@ -49,7 +49,6 @@ def plot_demo(result: DemoResult, path: str) -> None:
     if result.name == "moons":
         _plot_boundary(axes[0, 1], result)
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
