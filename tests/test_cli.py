@@ -11,7 +11,7 @@ from autograd_core.cli.app import build_parser, main
     ("argv", "line"),
     [
         (["bogus"], "autograd-core: error: argument COMMAND: invalid choice: 'bogus'"),
-        (["verify", "--p", "x"], "autograd-core verify: error: argument --p: invalid int value: 'x'"),
+        (["verify", "--p", "x"], "autograd-core verify: error: argument -p/--p: invalid int value: 'x'"),
         (["train"], "autograd-core train: error: the following arguments are required: {moons,digits}"),
         (["graph", "--example", "nope"], "autograd-core graph: error: argument --example: invalid choice: 'nope'"),
     ],

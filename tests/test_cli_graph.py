@@ -109,14 +109,16 @@ def test_no_traceback_from_the_real_program():
                                    "'().__class__.__bases__[0]' at column 1")
 
 
-def test_without_any_renderer_the_dot_source_is_written(capsys, tmp_path, monkeypatch):
+def test_without_any_renderer_nothing_but_the_file_asked_for_is_written(capsys, tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setattr(render_mod, "_scripts_dirs", lambda: [])
+    (tmp_path / "g.dot").write_text("mine")  # a sibling .dot is the user's file: never overwritten
     code, _, err = run(capsys, "x*2", "--set", "x=1", "-o", str(tmp_path / "g.svg"))
-    assert code == 1
+    assert code == 1 and err.count("\n") == 1
     assert "pip install graphviz-pure" in err and "apt-get install graphviz" in err
-    assert f"wrote the DOT source to {tmp_path / 'g.dot'} instead" in err
-    assert "digraph" in (tmp_path / "g.dot").read_text()
+    assert "ask for the DOT source, which needs no renderer: -o g.dot" in err
+    assert (tmp_path / "g.dot").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.dot"]
 
 
 def test_pdf_needs_dot_when_only_graphviz_pure_is_there(capsys, tmp_path):
@@ -149,12 +151,12 @@ def test_unknown_output_format_is_bad_input_before_any_output(capsys):
                    "use a .svg, .png, .pdf or .dot file name\n")
 
 
-def test_unwritable_output_is_one_line_naming_the_path(capsys, tmp_path):
+def test_output_through_a_file_is_one_line_naming_the_path(capsys, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    code, _, err = run(capsys, "x*2", "--set", "x=1", "-o", str(blocker / "g.dot"))
-    assert code == 1
-    assert err.startswith(f"autograd-core graph: error: cannot write {blocker}") and err.count("\n") == 1
+    code, out, err = run(capsys, "x*2", "--set", "x=1", "-o", str(blocker / "g.dot"))
+    assert code == 2 and out == ""
+    assert err == f"autograd-core graph: error: -o '{blocker / 'g.dot'}': '{blocker}' is not a folder\n"
 
 
 def test_overflow_is_flagged_on_stderr(capsys):

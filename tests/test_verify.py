@@ -148,10 +148,10 @@ def test_cli_bad_options_are_one_line_before_any_work(capsys, argv, message):
 
 def test_cli_draw_into_a_directory_is_refused(capsys, tmp_path):
     assert cli.main(["verify", "--draw", str(tmp_path)]) == 2
-    assert "cannot tell the format" in capsys.readouterr().err
+    assert "is a folder" in capsys.readouterr().err
     (tmp_path / "d.svg").mkdir()
     assert cli.main(["verify", "--draw", str(tmp_path / "d.svg")]) == 2
-    assert "is a directory" in capsys.readouterr().err
+    assert "is a folder" in capsys.readouterr().err
 
 
 def test_size_limit_admits_the_documented_largest_layer():

@@ -11,6 +11,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from .messages import MAX_ECHO
+
 
 def _central_difference(f, x: float, eps: float = 1e-6) -> float:
     return (f(x + eps) - f(x - eps)) / (2 * eps)
@@ -104,6 +106,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (naming --help) instead of the whole usage block."""
 
     def error(self, message: str) -> NoReturn:
+        if len(message) > 2 * MAX_ECHO:  # argparse quotes the user's words whole: keep the line readable
+            message = f"{message[:MAX_ECHO]}… ({len(message):,} characters)"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -163,7 +167,21 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``autograd-core`` console script."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    formulas: list[str] = []
+    command = next((i for i, word in enumerate(argv) if not word.startswith("-")), None)
+    if command is not None and argv[command] == "graph":  # formulas may start with "-": argparse must not see them
+        from .graph import split_formula
+
+        rest, formulas = split_formula(argv[command + 1:])
+        argv = [*argv[:command + 1], *rest]
     args = parser.parse_args(argv)
+    if formulas:
+        if args.expression is not None or len(formulas) > 1:
+            print('autograd-core graph: error: give one expression (quote a formula with spaces: "x * 2")',
+                  file=sys.stderr)
+            return 2
+        args.expression = formulas[0]
     if not hasattr(args, "func"):
         args = parser.parse_args(["demo"])
     try:

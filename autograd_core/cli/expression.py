@@ -9,6 +9,11 @@ arguments, unknown functions such as ``__import__``) is refused with a one-line
 
 The tree is evaluated with an explicit stack, so a deeply nested formula cannot overflow
 Python's call stack, and the input length is capped so the parser itself stays bounded.
+
+Formulas are ASCII: a control character (a NUL, an escape) or any other non-ASCII character is
+refused by name and column (in characters) before Python parses the text -- in particular the
+look-alikes that Python would silently normalise (NFKC): ``ｘ + x`` would otherwise be ``x + x``.
+Messages quote at most :data:`~autograd_core.cli.messages.MAX_ECHO` characters of the input.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from __future__ import annotations
 import ast
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
 from ..engine import ops
 from ..scalar.value import Value
+from .messages import clip, quote, quote_all
 
 #: Function names the formula may call; each is the ``Value`` method of the same name.
 FUNCTIONS = tuple(sorted(name for name in ops.UNARY if name != "neg"))  # every unary entry of the table
@@ -34,11 +41,44 @@ class ExpressionError(ValueError):
     """The formula or the variable values were refused; the message is one line naming the problem."""
 
 
+def _column(text: str, byte_offset: int) -> int:
+    """The 1-based column, in characters, of ``ast``'s ``col_offset`` (which counts UTF-8 bytes)."""
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore")) + 1
+
+
 def _where(node: ast.AST, text: str) -> str:
     segment = ast.get_source_segment(text, node) or type(node).__name__
     if len(segment) > 40:
         segment = segment[:37] + "..."
-    return f"{segment!r} at column {getattr(node, 'col_offset', 0) + 1}"
+    return f"{segment!r} at column {_column(text, getattr(node, 'col_offset', 0))}"
+
+
+_CONTROL_NAMES = {0: "NUL", 7: "BEL", 8: "BACKSPACE", 10: "LINE FEED (a newline)", 11: "LINE TABULATION",
+                  12: "FORM FEED", 13: "CARRIAGE RETURN", 27: "ESCAPE", 127: "DELETE"}
+
+
+def _check_characters(text: str) -> None:
+    """Refuse control and non-ASCII characters by name and column, before Python's parser sees them.
+
+    Python's own messages are wrong for these: a NUL is "at the end", and a look-alike such as the
+    fullwidth ``ｘ`` is silently normalised (NFKC) to ``x``, merging two variables that look distinct.
+    """
+    for column, char in enumerate(text, start=1):
+        if char == "\t":
+            continue  # a tab is whitespace, like a space
+        code = f"U+{ord(char):04X}"
+        if unicodedata.category(char)[0] == "C":  # Cc control, Cf format (zero-width ...), Co, Cs, Cn
+            name = _CONTROL_NAMES.get(ord(char)) or unicodedata.name(char, "control character")
+            raise ExpressionError(f"refused control character {code} ({name}) at column {column}: a formula is "
+                                  "one line of visible text")
+        if not char.isascii():
+            name = unicodedata.name(char, "unnamed character")
+            normal = unicodedata.normalize("NFKC", char)
+            if normal != char and normal.isascii():
+                raise ExpressionError(f"refused {char!r} ({code} {name}) at column {column}: Python would silently "
+                                      f"read it as {normal!r} (Unicode NFKC normalisation); type {normal!r} instead")
+            raise ExpressionError(f"refused {char!r} ({code} {name}) at column {column}: formulas are ASCII "
+                                  "(names use the letters a-z and A-Z, digits and _)")
 
 
 _DESCRIPTIONS = {
@@ -87,13 +127,14 @@ def parse(text: str) -> ast.Expression:
         raise ExpressionError(f"refused expression of {len(text)} characters (at most {MAX_LENGTH})")
     if not text.strip():
         raise ExpressionError("the expression is empty")
+    _check_characters(text.strip())
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         stripped = text.strip()
         where = (f"at column {exc.offset}" if exc.offset and exc.offset <= len(stripped)
                  else "at the end (is something missing?)")
-        raise ExpressionError(f"cannot parse the expression {stripped!r}: {exc.msg} {where}") from None
+        raise ExpressionError(f"cannot parse the expression {quote(stripped)}: {exc.msg} {where}") from None
     except (RecursionError, MemoryError, ValueError) as exc:  # nesting too deep, NUL bytes
         raise ExpressionError(f"cannot parse the expression: {type(exc).__name__}") from None
     text = text.strip()
@@ -128,25 +169,35 @@ def variables(tree: ast.Expression) -> list[str]:
 
 
 def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, float]:
-    """``["x=2", "w=-3"]`` -> ``{"x": 2.0, "w": -3.0}``; malformed items are named in the error."""
+    """``["x=2", "w=-3"]`` or ``["x=2,w=-3"]`` -> ``{"x": 2.0, "w": -3.0}``; malformed items are named in the error."""
     values: dict[str, float] = {}
-    for item in items:
+    for item in _items(items):
         name, sep, number = item.partition("=")
         name, number = name.strip(), number.strip()
         if not sep or not name:
-            raise ExpressionError(f"cannot read {item!r}: write NAME=NUMBER, e.g. x=2")
+            raise ExpressionError(f"cannot read {quote(item)}: write NAME=NUMBER, e.g. x=2 (several: x=2 y=3 "
+                                  "or x=2,y=3)")
         if not _NAME.match(name) or name in FUNCTIONS:
-            raise ExpressionError(f"cannot read {item!r}: {name!r} is not a usable variable name")
+            raise ExpressionError(f"cannot read {quote(item)}: {quote(name, 40)} is not a usable variable name")
         try:
             value = float(number)
         except ValueError:
-            raise ExpressionError(f"cannot read {item!r}: {number!r} is not a number") from None
+            raise ExpressionError(f"cannot read {quote(item)}: {quote(number, 40)} is not a number") from None
         if not math.isfinite(value):
-            raise ExpressionError(f"cannot read {item!r}: give a finite number")
+            raise ExpressionError(f"cannot read {quote(item)}: give a finite number")
         if name in values:
-            raise ExpressionError(f"{name!r} is given twice")
+            raise ExpressionError(f"{quote(name)} is given twice")
         values[name] = value
     return values
+
+
+def _items(words: list[str] | tuple[str, ...]) -> list[str]:
+    """The ``NAME=NUMBER`` items of ``--set``: words, each split at commas (``x=1, y=2`` has an empty piece)."""
+    items = []
+    for word in words:
+        pieces = [piece for piece in word.split(",") if piece.strip()]
+        items += pieces or [word]  # a word of commas alone stays, to be refused by name
+    return items
 
 
 def _apply(op: type, a: Any, b: Any) -> Any:
@@ -165,7 +216,9 @@ def _constant(value: int | float, node: ast.AST, text: str) -> float:
     try:
         number = float(value)
     except OverflowError:
-        raise _refuse(node, text, "number too large for a float") from None
+        number = math.inf
+    if not math.isfinite(number):  # 1e999 is read as inf: refused, like --set x=inf
+        raise _refuse(node, text, "number too large for a float (it would be inf)")
     return number
 
 
@@ -236,11 +289,11 @@ def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Valu
     missing = [n for n in names if n not in values]
     unknown = sorted(n for n in values if n not in names)
     if missing:
-        hint = " ".join(f"{n}=..." for n in missing)
-        raise ExpressionError(f"missing value for {', '.join(map(repr, missing))}: add --set {hint}")
+        hint = clip(" ".join(f"{n}=..." for n in missing))
+        raise ExpressionError(f"missing value for {quote_all(missing)}: add --set {hint}")
     if unknown:
-        raise ExpressionError(f"unknown variable {', '.join(map(repr, unknown))}: the expression uses "
-                              f"{', '.join(names) or 'no variables'}")
+        raise ExpressionError(f"unknown variable {quote_all(unknown)}: the expression uses "
+                              f"{clip(', '.join(names)) or 'no variables'}")
     leaves = {name: Value(values[name], label=name) for name in names}
     root = _evaluate(tree, text.strip(), leaves)
     if not root.label and "out" not in leaves:

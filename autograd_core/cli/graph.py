@@ -24,6 +24,7 @@ from ..scalar.value import Value
 from ..see.draw import DEFAULT_MAX_NODES, describe, draw
 from ..see.renderers import RendererNotFound, RenderError, format_of
 from .expression import ExpressionError, build, parse_assignments
+from .messages import check_output_file, check_output_folder, clip, quote
 
 EXAMPLES = ("neuron", "layer", "batch")
 
@@ -80,24 +81,83 @@ def neuron_graph() -> tuple[Value, dict[str, Value]]:
     return build("tanh(w*x + b)", {"x": 2.0, "w": -3.0, "b": 1.0})
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The ``graph`` subcommand's options."""
-    parser.add_argument("expression", nargs="?", help='a formula such as "tanh(w*x + b)"')
-    parser.add_argument("--set", dest="assignments", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
-                        help="variable values, e.g. --set x=2 w=-3 b=1")
-    parser.add_argument("--example", choices=EXAMPLES,
-                        help="a built-in graph instead of a formula: the neuron, the seed's single-datum layer "
-                        "(p=2, n=3) or its batch layer (p=2, n=3, m=4)")
-    parser.add_argument("-o", "--output", help="write the drawing here: .svg, .png, .pdf (or .dot for the source)")
-    parser.add_argument("--highlight", metavar="NAME", help="colour every path from this input to the output")
-    parser.add_argument("--explain", metavar="NAME", help="print the chain-rule ledger of this input's gradient")
-    parser.add_argument("--frames", metavar="DIR", help="save the backward pass step by step (SVGs + index.html)")
-    parser.add_argument("--no-local", action="store_true", help="do not write local derivatives on the edges")
-    parser.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"), help="layout direction")
-    parser.add_argument("--max-nodes", type=int, default=DEFAULT_MAX_NODES,
-                        help=f"group nodes by label stem beyond this many (default {DEFAULT_MAX_NODES})")
-    parser.add_argument("--renderer", choices=("auto", "dot", "graphviz-pure"), default="auto",
-                        help="auto: Graphviz's dot when on PATH, else graphviz-pure")
+def add_arguments(parser: argparse.ArgumentParser) -> list[argparse.Action]:
+    """The ``graph`` subcommand's options; returns them, so :func:`split_formula` knows which take a value."""
+    add = parser.add_argument
+    return [
+        add("expression", nargs="?",
+            help='a formula such as "tanh(w*x + b)"; one starting with "-" may stand anywhere ("-x*2", or '
+                 'after --: -- "-x*2")'),
+        add("--set", dest="assignments", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+            help="variable values, e.g. --set x=2 w=-3 b=1 or --set x=2,w=-3,b=1"),
+        add("--example", choices=EXAMPLES,
+            help="a built-in graph instead of a formula: the neuron, the seed's single-datum layer "
+                 "(p=2, n=3) or its batch layer (p=2, n=3, m=4)"),
+        add("-o", "--output", metavar="FILE",
+            help="write the drawing to FILE: .svg, .png, .pdf (or .dot for the source). FILE's folder must exist "
+                 "(it is never created); an existing FILE is overwritten"),
+        add("--highlight", metavar="NAME", help="colour every path from this input to the output"),
+        add("--explain", metavar="NAME", help="print the chain-rule ledger of this input's gradient"),
+        add("--frames", metavar="DIR",
+            help="save the backward pass step by step (SVGs + index.html) in DIR; DIR is created if missing "
+                 "(its parent must exist) and files of the same names in it are overwritten"),
+        add("--no-local", action="store_true", help="do not write local derivatives on the edges"),
+        add("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"), help="layout direction"),
+        add("--max-nodes", type=int, default=DEFAULT_MAX_NODES,
+            help=f"group nodes by label stem beyond this many (default {DEFAULT_MAX_NODES})"),
+        add("--renderer", choices=("auto", "dot", "graphviz-pure"), default="auto",
+            help="auto: Graphviz's dot when on PATH, else graphviz-pure"),
+    ]
+
+
+_FORMULA_SIGNS = frozenset("*/+()^ ")  # characters of a formula that file names after -o rarely have
+
+
+def split_formula(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Take out the formulas that argparse would read as options: ``(the other arguments, formulas)``.
+
+    A formula may start with ``-`` (``"-x*2"``), and argparse reads every such word as an unknown
+    option. A word starting with ``-`` is a formula unless it is one of graph's options (``-o``,
+    ``-oFILE``, ``--output=FILE``, ``--set``, an abbreviation such as ``--out``, ``-h``) or the value of
+    an option; the word after ``--`` is always the formula (``graph -- "-o" --set o=1`` draws ``-o``),
+    and options may follow it.
+    """
+    probe = argparse.ArgumentParser(add_help=False)
+    actions = add_arguments(probe)
+    takes_value = {name: action.nargs is None for action in actions for name in action.option_strings}
+    takes_value.update({"-h": False, "--help": False})
+    longs = [name for name in takes_value if name.startswith("--")]
+    rest: list[str] = []
+    formulas: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            formula = next(words, None)
+            if formula is not None:
+                formulas.append(formula)
+            continue
+        if not word.startswith("-") or word == "-":
+            rest.append(word)
+            continue
+        if word.startswith("--"):
+            name = word.split("=", 1)[0]
+            matches = [long for long in longs if long.startswith(name)]
+            is_option = bool(matches)
+            value_follows = "=" not in word and len(matches) == 1 and takes_value[matches[0]]
+        elif word in takes_value:
+            is_option, value_follows = True, takes_value[word]
+        else:  # -oFILE is -o with FILE, unless what follows -o reads as a formula (-o*2)
+            is_option = word.startswith("-o") and not _FORMULA_SIGNS & set(word[2:])
+            value_follows = False
+        if not is_option:
+            formulas.append(word)
+            continue
+        rest.append(word)
+        if value_follows:
+            value = next(words, None)
+            if value is not None:
+                rest.append(value)
+    return rest, formulas
 
 
 def _build(args: argparse.Namespace) -> tuple[Value, dict[str, Value], str]:
@@ -112,13 +172,13 @@ def _build(args: argparse.Namespace) -> tuple[Value, dict[str, Value], str]:
     if not args.expression:
         raise ExpressionError('give an expression (e.g. "tanh(w*x + b)") or --example')
     root, leaves = build(args.expression, parse_assignments(args.assignments))
-    return root, leaves, args.expression
+    return root, leaves, clip(args.expression.strip())
 
 
 def _pick(leaves: dict[str, Value], name: str, option: str) -> Value:
     if name not in leaves:
-        known = ", ".join(sorted(leaves)) or "none"
-        raise ExpressionError(f"{option} {name!r}: no such input (inputs: {known})")
+        known = clip(", ".join(sorted(leaves, key=_natural))) or "none"
+        raise ExpressionError(f"{option} {quote(name)}: no such input (inputs: {known})")
     return leaves[name]
 
 
@@ -126,14 +186,11 @@ def _draw_to(root: Value, args: argparse.Namespace, highlight: Value | None) -> 
     renderer = None if args.renderer == "auto" else args.renderer
     drawing = draw(root, show_local=not args.no_local, rankdir=args.rankdir, max_nodes=args.max_nodes,
                    highlight=highlight)
-    out = Path(args.output)
     try:
-        done = drawing.save(out, renderer=renderer)
-    except RendererNotFound:
-        fallback = out.with_suffix(".dot")
-        fallback.write_text(drawing.source, encoding="utf-8")
-        print(f"wrote the DOT source to {fallback} instead", file=sys.stderr)
-        raise
+        done = drawing.save(args.output, renderer=renderer)
+    except RendererNotFound as exc:  # write nothing but the file asked for: say how to get the DOT source
+        dot = Path(args.output).with_suffix(".dot").name
+        raise RendererNotFound(f"{exc}; or ask for the DOT source, which needs no renderer: -o {clip(dot)}") from None
     grouped = f", grouped into {drawing.info['shown']} boxes" if drawing.info["grouped"] else ""
     how = f"renderer: {done.renderer.name} ({done.renderer.version})" if done.renderer else "DOT source"
     print(f"wrote {done.path} ({drawing.info['nodes']} nodes{grouped}; {how})")
@@ -147,8 +204,11 @@ def main_graph(args: argparse.Namespace) -> int:
         explained = _pick(leaves, args.explain, "--explain") if args.explain else None
         if args.max_nodes < 1:
             raise ExpressionError(f"--max-nodes must be at least 1, got {args.max_nodes}")
-        if args.output:
-            format_of(args.output)  # a wrong extension is bad input: say so before any output
+        if args.output is not None:  # bad output paths are bad input: say so before any output
+            check_output_file(args.output, "-o")
+            format_of(args.output)
+        if args.frames is not None:
+            check_output_folder(args.frames, "--frames")
         root.backward()
     except (ExpressionError, ValueError) as exc:
         print(f"autograd-core graph: error: {exc}", file=sys.stderr)
@@ -168,17 +228,17 @@ def main_graph(args: argparse.Namespace) -> int:
         print()
         print(explain(root, explained))
     try:
-        if args.output:
+        if args.output is not None:
             _draw_to(root, args, highlight)
-        if args.frames:
+        if args.frames is not None:
             from ..see.frames import backward_frames
 
             frames = backward_frames(root, show_local=not args.no_local, rankdir=args.rankdir)
             written = frames.save(args.frames, None if args.renderer == "auto" else args.renderer)
             print(f"wrote {len(written) - 1} frames and {written[-1]}")
     except OSError as exc:
-        print(f"autograd-core graph: error: cannot write {exc.filename or args.output}: {exc.strerror or exc}",
-              file=sys.stderr)
+        print(f"autograd-core graph: error: cannot write {clip(str(exc.filename or args.output))}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
         return 1
     except (RendererNotFound, RenderError, ValueError) as exc:
         print(f"autograd-core graph: error: {exc}", file=sys.stderr)

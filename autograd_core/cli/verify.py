@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
 from ..engine import graph
 from ..layer.losses import PER_SAMPLE_LOSSES, layer
-from ..layer.verify import DEFAULT_FD_TOL, DEFAULT_TOL, Problem, make_problem, run
+from ..layer.verify import DEFAULT_FD_TOL, DEFAULT_TOL, MAX_ENTRIES, MAX_PRODUCTS, Problem, make_problem, run
 from ..scalar.arrays import values
 from ..see.draw import draw, render
 from ..see.renderers import RendererNotFound, format_of
+from .messages import check_output_file, clip
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``autograd-core verify``."""
-    parser.add_argument("--p", type=int, default=3, help="outputs of the layer: W is p×n (default 3)")
-    parser.add_argument("--n", type=int, default=4, help="inputs of the layer (default 4)")
-    parser.add_argument("--m", type=int, default=5, help="samples in the batch: X is n×m (default 5)")
+    parser.add_argument("-p", "--p", type=int, default=3, help="outputs of the layer: W is p×n (default 3)")
+    parser.add_argument("-n", "--n", type=int, default=4, help="inputs of the layer (default 4)")
+    parser.add_argument("-m", "--m", type=int, default=5,
+                        help=f"samples in the batch: X is n×m (default 5). Limits: p·n and n·m at most "
+                        f"{MAX_ENTRIES:,} (finite differences copy the layer once per entry), p·n·m at most "
+                        f"{MAX_PRODUCTS:,} (the scalar graph has about 2·p·n·m nodes)")
     parser.add_argument("--seed", type=int, default=0, help="random seed for W, X, b and targets (default 0)")
     parser.add_argument("--loss", choices=sorted(PER_SAMPLE_LOSSES), default="squares",
                         help="per-sample loss L^(k): squares (against random targets), tanh (sum of tanh), "
@@ -32,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         f"rounding error grows with the loss (default {DEFAULT_FD_TOL:g})")
     parser.add_argument("--draw", metavar="FILE", default=None,
                         help="also draw the single-datum graph of Eq. 8-9 to FILE (.svg, .png, .pdf or .dot), "
-                             "with every path from W[0,0] to L^(k) highlighted")
+                             "with every path from W[0,0] to L^(k) highlighted. FILE's folder must exist (it is "
+                             "never created); an existing FILE is overwritten")
 
 
 def draw_single_datum(pb: Problem, path: str) -> str:
@@ -55,14 +58,9 @@ def draw_single_datum(pb: Problem, path: str) -> str:
 
 
 def _check_draw_path(path: str) -> None:
-    """Refuse a --draw target that cannot work *before* the table is computed: the format, a directory."""
+    """Refuse a --draw target that cannot work *before* the table is computed: the format, the folder."""
+    check_output_file(path, "--draw")
     format_of(path)
-    target = Path(path)
-    if target.is_dir():
-        raise ValueError(f"--draw {path}: is a directory; give a file name such as {target / 'layer.svg'}")
-    parent = next((d for d in (target.parent, *target.parent.parents) if d.exists()), Path("."))
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise ValueError(f"--draw {path}: cannot write into {parent}")
 
 
 def _error(message: str) -> None:
@@ -77,7 +75,7 @@ def main(args: argparse.Namespace) -> int:
     status 2, before anything is computed.
     """
     try:
-        if args.draw:
+        if args.draw is not None:
             _check_draw_path(args.draw)
         report = run(args.p, args.n, args.m, args.seed, args.loss, args.tol, args.fd_tol)
     except ValueError as exc:
@@ -88,6 +86,6 @@ def main(args: argparse.Namespace) -> int:
         try:
             print(draw_single_datum(make_problem(args.p, args.n, args.m, args.seed, args.loss), args.draw))
         except (RendererNotFound, OSError, ValueError) as exc:
-            _error(f"could not draw to {args.draw}: {exc}")
+            _error(f"could not draw to {clip(args.draw)}: {exc}")
             return 1
     return 0 if report.passed else 1

@@ -53,9 +53,13 @@ class Frames(list):
         self.captions = captions
 
     def save(self, directory: str | os.PathLike[str], renderer: str | None = None) -> list[Path]:
-        """Write ``frame_000.svg`` ... and ``index.html`` (a slider over them) into ``directory``."""
+        """Write ``frame_000.svg`` ... and ``index.html`` (a slider over them) into ``directory``.
+
+        ``directory`` is created if missing, but not its parents (a missing parent raises
+        :class:`FileNotFoundError`); files of the same names in it are overwritten.
+        """
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+        out.mkdir(exist_ok=True)
         width = max(3, len(str(len(self))))
         paths = [frame.save(out / f"frame_{i:0{width}d}.svg", renderer).path for i, frame in enumerate(self)]
         page = _PAGE.format(

@@ -5,51 +5,75 @@ Needs matplotlib (``pip install 'autograd-core[plot]'``); imported only when a p
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ..layer.closed_form import mlp_forward
 from ..learn.demos import DemoResult
+from ..learn.training import History
 
-__all__ = ["plot_demo"]
+__all__ = ["plot_demo", "plot_history"]
+
+
+def _pyplot(headless: bool = False) -> Any:
+    """matplotlib's pyplot; ``headless`` (writing a file from the command line) selects the Agg backend."""
+    try:
+        import matplotlib
+
+        if headless:
+            matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise ImportError("plotting needs matplotlib: pip install 'autograd-core[plot]'") from err
+    return plt
+
+
+def plot_history(history: History, ax: Any = None, *, loss_label: str = "training loss",
+                 title: str | None = None) -> Any:
+    """The loss (left axis) and the accuracies (right axis) of a :class:`History`, per epoch; returns ``ax``.
+
+    Both axes are labelled, in the colours of their curves, and one legend for all curves sits below
+    the plot, where it covers none of them. ``ax``: a matplotlib axes (default: a new figure).
+    """
+    plt = _pyplot()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    epochs = np.arange(1, history.epochs + 1)
+    marker = "o" if history.epochs <= 30 else None
+    ax.plot(epochs, history.loss, color="tab:blue", marker=marker, markersize=4, label=loss_label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(loss_label, color="tab:blue")
+    ax.set_yscale("log" if history.loss and min(history.loss) > 0 else "linear")
+    acc_ax = ax.twinx()
+    acc_ax.plot(epochs, history.accuracy, color="tab:orange", label="training accuracy")
+    if history.val_accuracy:
+        acc_ax.plot(epochs, history.val_accuracy, color="tab:green", marker=marker, markersize=4,
+                    label="held-out accuracy")
+    acc_ax.set_ylabel("accuracy", color="tab:green" if history.val_accuracy else "tab:orange")
+    acc_ax.set_ylim(0.0, 1.02)
+    lines = ax.get_lines() + acc_ax.get_lines()
+    ax.legend(lines, [line.get_label() for line in lines], loc="upper center", bbox_to_anchor=(0.5, -0.2),
+              ncol=len(lines), frameon=False, fontsize="small")
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
 
 
 def plot_demo(result: DemoResult, path: str) -> None:
     """Save the loss curve (and accuracy) of a demo to ``path``; for moons, also the decision boundary.
 
-    Needs matplotlib (``pip install 'autograd-core[plot]'``).
+    Needs matplotlib (``pip install 'autograd-core[plot]'``). The folder of ``path`` must exist
+    (it is not created); a file of that name is overwritten.
     """
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as err:
-        raise ImportError("--plot needs matplotlib: pip install 'autograd-core[plot]'") from err
-    h = result.history
+    plt = _pyplot(headless=True)
     panels = 2 if result.name == "moons" else 1
-    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4.2), squeeze=False)
-    ax = axes[0, 0]
-    epochs = np.arange(1, h.epochs + 1)
-    ax.plot(epochs, h.loss, color="tab:blue", label="training loss")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    ax.set_yscale("log" if min(h.loss) > 0 else "linear")
-    acc_ax = ax.twinx()
-    acc_ax.plot(epochs, h.accuracy, color="tab:orange", label="training accuracy")
-    if h.val_accuracy:
-        acc_ax.plot(epochs, h.val_accuracy, color="tab:green", label="test accuracy")
-    acc_ax.set_ylabel("accuracy")
-    acc_ax.set_ylim(0.0, 1.02)
-    lines = ax.get_lines() + acc_ax.get_lines()
-    ax.legend(lines, [line.get_label() for line in lines], loc="center right")
-    ax.set_title(f"{result.name}: {result.model!r}", fontsize=9)
+    fig, axes = plt.subplots(1, panels, figsize=(5.5 * panels, 4.4), squeeze=False)
+    loss = {"hinge": "hinge loss + L2", "softmax_cross_entropy": "softmax cross-entropy"}.get(result.loss, "loss")
+    plot_history(result.history, axes[0, 0], loss_label=loss, title=f"{result.name}: {result.model!r}")
     if result.name == "moons":
         _plot_boundary(axes[0, 1], result)
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
 

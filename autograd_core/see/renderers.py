@@ -13,6 +13,7 @@ global state, and every call has a timeout: a drawing never hangs the caller.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -176,11 +177,15 @@ def render_source(
     """Write DOT ``source`` to ``path`` in the format its extension names (svg, png, pdf, or dot/gv as text).
 
     Returns the path and the renderer used (also logged at INFO, and written into SVG output as a
-    comment). The parent directory is created if needed.
+    comment). Only that one file is written, overwriting a file of the same name; its folder must
+    exist (nothing creates it: a typo in a folder name is an error, not a new folder), and a
+    missing one raises :class:`FileNotFoundError` before the renderer runs.
     """
     out = Path(path)
     fmt = format_of(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(errno.ENOENT, f"folder {str(folder)!r} does not exist (create it first)", str(out))
     if fmt in ("dot", "gv"):
         out.write_text(source, encoding="utf-8")
         return Rendered(out, None)
