@@ -81,6 +81,20 @@ def test_tensor_graphs_explore_too():
     assert data["steps"]
 
 
+def test_the_command_line_writes_the_explorer_by_extension(capsys, tmp_path):
+    from autograd_core.cli.app import main
+
+    target = tmp_path / "batch.html"
+    assert main(["graph", "--example", "batch", "--explain", "W[0,1]", "-o", str(target)]) == 0
+    assert "the explorer: 125 nodes" in capsys.readouterr().out
+    data = payload(target.read_text(encoding="utf-8"))
+    assert data["nodes"][str(data["start"])]["n"] == "W[0,1]"  # the explained input opens selected
+    layer = tmp_path / "layer.html"
+    assert main(["verify", "--draw", str(layer)]) == 0
+    assert "wrote the explorer of the single-datum graph" in capsys.readouterr().out
+    assert payload(layer.read_text(encoding="utf-8"))["steps"]
+
+
 # --- in a real browser ------------------------------------------------------------------------------------
 def _binary(*names: str) -> str | None:
     for name in names:

@@ -3,6 +3,7 @@
     autograd-core graph "tanh(w*x + b)" --set x=2 w=-3 b=1 -o neuron.svg
     autograd-core graph --example layer -o layer.svg          # the seed's single datum, p=2, n=3 (Eq. 8-9)
     autograd-core graph --example batch --explain "W[0,1]"    # Eq. 27 term by term
+    autograd-core graph --example batch --explain "W[0,1]" -o batch.html   # the explorer, in a browser
 
 The formula is parsed by :mod:`autograd_core.cli.expression` (an ``ast`` whitelist, never ``eval``).
 Errors are one line on stderr with a non-zero exit status, never a traceback.
@@ -88,7 +89,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--example", choices=EXAMPLES,
                         help="a built-in graph instead of a formula: the neuron, the seed's single-datum layer "
                         "(p=2, n=3) or its batch layer (p=2, n=3, m=4)")
-    parser.add_argument("-o", "--output", help="write the drawing here: .svg, .png, .pdf (or .dot for the source)")
+    parser.add_argument("-o", "--output",
+                        help="write the drawing here: .svg, .png, .pdf (or .dot for the source), or .html for the "
+                        "interactive explorer (pan, zoom, click an input for its ledger, step through backward)")
     parser.add_argument("--highlight", metavar="NAME", help="colour every path from this input to the output")
     parser.add_argument("--explain", metavar="NAME", help="print the chain-rule ledger of this input's gradient")
     parser.add_argument("--frames", metavar="DIR", help="save the backward pass step by step (SVGs + index.html)")
@@ -139,6 +142,22 @@ def _draw_to(root: Value, args: argparse.Namespace, highlight: Value | None) -> 
     print(f"wrote {done.path} ({drawing.info['nodes']} nodes{grouped}; {how})")
 
 
+def _is_html(path: str) -> bool:
+    return Path(path).suffix.lower() in (".html", ".htm")
+
+
+def _explore_to(root: Value, args: argparse.Namespace, leaf: Value | None) -> None:
+    from ..see.explore import explore
+
+    renderer = None if args.renderer == "auto" else args.renderer
+    page = explore(root, highlight=leaf, show_local=not args.no_local, rankdir=args.rankdir,
+                   max_nodes=args.max_nodes, renderer=renderer)
+    out = page.save(args.output)
+    grouped = f", grouped into {page.info['shown']} boxes" if page.info["grouped"] else ""
+    print(f"wrote {out} (the explorer: {page.info['nodes']} nodes{grouped}, {page.info['steps']} backward steps, "
+          f"{page.info['bytes'] / 1000:.0f} KB; open it in a browser)")
+
+
 def main_graph(args: argparse.Namespace) -> int:
     """Run the ``graph`` subcommand; returns the exit status (0 ok, 2 bad input, 1 rendering failed)."""
     try:
@@ -147,7 +166,7 @@ def main_graph(args: argparse.Namespace) -> int:
         explained = _pick(leaves, args.explain, "--explain") if args.explain else None
         if args.max_nodes < 1:
             raise ExpressionError(f"--max-nodes must be at least 1, got {args.max_nodes}")
-        if args.output:
+        if args.output and not _is_html(args.output):
             format_of(args.output)  # a wrong extension is bad input: say so before any output
         root.backward()
     except (ExpressionError, ValueError) as exc:
@@ -168,7 +187,9 @@ def main_graph(args: argparse.Namespace) -> int:
         print()
         print(explain(root, explained))
     try:
-        if args.output:
+        if args.output and _is_html(args.output):
+            _explore_to(root, args, highlight or explained)
+        elif args.output:
             _draw_to(root, args, highlight)
         if args.frames:
             from ..see.frames import backward_frames
