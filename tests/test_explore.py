@@ -7,6 +7,7 @@ binaries are passed explicitly.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -36,6 +37,7 @@ def test_the_page_is_self_contained_and_small():
     data = payload(page)
     assert len(data["steps"]) == len(list(backward_steps(*layer_graph()[:1])))
     ledger = data["ledgers"][str(topological_order(L).index(leaves["W[0,1]"]))]
+    assert "grad -0.5472" in html.unescape(page)  # the boxes show the sweep explore ran
     assert ledger["count"] == 4 and ledger["equal"] and ledger["sum"] == f"{leaves['W[0,1]'].grad:.6g}"
 
 
@@ -249,3 +251,17 @@ def test_search_jumps_to_a_node(browser, pages):
     assert browser.find_element("id", "agx-view").get_attribute("data-selected") == "X[2,3]"
     assert browser.find_elements("css selector", ".node.found")
     _no_console_errors(browser)
+
+
+def test_the_docs_explorers_match_the_library():
+    """docs/explorers/*.html are explore's pages: their payloads are what explore writes today."""
+    from autograd_core.cli.graph import neuron_graph
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "explorers"
+    L, leaves = layer_graph()
+    fresh = payload(explore(L, highlight=leaves["W[0,1]"]).html)
+    saved = payload((docs / "batch.html").read_text(encoding="utf-8"))
+    assert {k: v for k, v in saved.items() if k != "title"} == {k: v for k, v in fresh.items() if k != "title"}
+    y, names = neuron_graph()
+    assert payload((docs / "neuron.html").read_text(encoding="utf-8"))["ledgers"] == payload(
+        explore(y, highlight=names["w"]).html)["ledgers"]

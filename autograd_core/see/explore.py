@@ -288,9 +288,12 @@ def explore(
     require_node(root, "explore")
     order = topological_order(root)
     index = {node: i for i, node in enumerate(order)}
+    # the sweep first, so that the drawing shows the gradients it leaves
+    steps, first_old = _steps(root, order, index, seed, record=True)
     drawing = draw(root, show_local=show_local, rankdir=rankdir, max_nodes=max_nodes, group=group, ids=True)
     grouped = drawing.info["grouped"]
-    steps, first_old = _steps(root, order, index, seed, record=not grouped)
+    if grouped:
+        steps = []
     svg = _clean_svg(_render.source_to_svg(drawing.source, renderer))
     labelled_leaves: list[tuple[int, Any]] = []
     payload: dict[str, Any] = {"root": index[root], "grouped": grouped, "title": title or describe(root)}
