@@ -55,7 +55,7 @@ def test_neuron_nodes_and_edges():
     assert sorted(label_of(a) for n, a in nodes.items() if n.endswith("op")) == ["*", "+", "tanh"]
     # each operation: one edge in per operand, one edge out to its result
     assert len(edges) == 2 + 2 + 1 + 3
-    assert drawing.info == {"nodes": 6, "grouped": False, "caption": "", "shown": 6, "edges": 5}
+    assert drawing.info == {"nodes": 6, "grouped": False, "caption": "", "shown": 6, "edges": 5, "cost": 2}
 
 
 def test_boxes_show_label_data_and_grad():
@@ -277,3 +277,31 @@ def test_grouped_label_shape_is_only_claimed_when_the_entries_fill_it():
 def test_a_plain_number_is_refused_with_a_hint():
     with pytest.raises(TypeError, match=r"draw: the root must be a Value or Tensor .* got float"):
         draw(3.0)
+
+
+def test_a_wide_fan_out_drops_edge_labels_and_asks_for_a_fast_layout():
+    """Issue 15: ``x + x + ... + x`` (60 terms) took 44 s with dot; its layout cost now bounds the drawing."""
+    from autograd_core.see.draw import FAST_LAYOUT, LABEL_BUDGET, layout_cost
+
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(59):
+        y = y + x
+    y.backward()
+    order = topological_order(y)
+    assert layout_cost(order) > LABEL_BUDGET
+    drawing = draw(y, show_local=True)
+    _, edges = parse_dot(drawing.source)
+    assert not any("label=" in attrs for *_, attrs in edges)
+    assert all(f"{k}={v}" in drawing.source for k, v in FAST_LAYOUT.items())
+    assert "edge labels left out" in drawing.info["labels"]
+    # a small graph keeps its labels and Graphviz's default layout
+    small = draw(neuron()[0], show_local=True)
+    assert "nslimit" not in small.source and "label=local" in small.source.replace('"', "")
+
+
+def test_ids_name_every_node_and_edge_for_the_explorer():
+    y = neuron()[0]
+    source = draw(y, show_local=True, ids=True).source
+    assert "id=n0" in source and "id=e0" in source and "id=n5out" in source
+    assert "id=" not in draw(y, show_local=True).source

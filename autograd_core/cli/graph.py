@@ -3,6 +3,7 @@
     autograd-core graph "tanh(w*x + b)" --set x=2 w=-3 b=1 -o neuron.svg
     autograd-core graph --example layer -o layer.svg          # the seed's single datum, p=2, n=3 (Eq. 8-9)
     autograd-core graph --example batch --explain "W[0,1]"    # Eq. 27 term by term
+    autograd-core graph --example batch --explain "W[0,1]" -o batch.html   # the explorer, in a browser
 
 The formula is parsed by :mod:`autograd_core.cli.expression` (an ``ast`` whitelist, never ``eval``).
 Errors are one line on stderr with a non-zero exit status, never a traceback.
@@ -94,8 +95,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> list[argparse.Action]:
             help="a built-in graph instead of a formula: the neuron, the seed's single-datum layer "
                  "(p=2, n=3) or its batch layer (p=2, n=3, m=4)"),
         add("-o", "--output", metavar="FILE",
-            help="write the drawing to FILE: .svg, .png, .pdf (or .dot for the source). FILE's folder must exist "
-                 "(it is never created); an existing FILE is overwritten"),
+            help="write the drawing to FILE: .svg, .png, .pdf (or .dot for the source), or .html for the "
+                 "interactive explorer (pan, zoom, click an input for its ledger, step through backward). FILE's "
+                 "folder must exist (it is never created); an existing FILE is overwritten"),
         add("--highlight", metavar="NAME", help="colour every path from this input to the output"),
         add("--explain", metavar="NAME", help="print the chain-rule ledger of this input's gradient"),
         add("--frames", metavar="DIR",
@@ -196,6 +198,22 @@ def _draw_to(root: Value, args: argparse.Namespace, highlight: Value | None) -> 
     print(f"wrote {done.path} ({drawing.info['nodes']} nodes{grouped}; {how})")
 
 
+def _is_html(path: str) -> bool:
+    return Path(path).suffix.lower() in (".html", ".htm")
+
+
+def _explore_to(root: Value, args: argparse.Namespace, leaf: Value | None) -> None:
+    from ..see.explore import explore
+
+    renderer = None if args.renderer == "auto" else args.renderer
+    page = explore(root, highlight=leaf, show_local=not args.no_local, rankdir=args.rankdir,
+                   max_nodes=args.max_nodes, renderer=renderer)
+    out = page.save(args.output)
+    grouped = f", grouped into {page.info['shown']} boxes" if page.info["grouped"] else ""
+    print(f"wrote {out} (the explorer: {page.info['nodes']} nodes{grouped}, {page.info['steps']} backward steps, "
+          f"{page.info['bytes'] / 1000:.0f} KB; open it in a browser)")
+
+
 def main_graph(args: argparse.Namespace) -> int:
     """Run the ``graph`` subcommand; returns the exit status (0 ok, 2 bad input, 1 rendering failed)."""
     try:
@@ -206,7 +224,8 @@ def main_graph(args: argparse.Namespace) -> int:
             raise ExpressionError(f"--max-nodes must be at least 1, got {args.max_nodes}")
         if args.output is not None:  # bad output paths are bad input: say so before any output
             check_output_file(args.output, "-o")
-            format_of(args.output)
+            if not _is_html(args.output):
+                format_of(args.output)
         if args.frames is not None:
             check_output_folder(args.frames, "--frames")
         root.backward()
@@ -228,7 +247,9 @@ def main_graph(args: argparse.Namespace) -> int:
         print()
         print(explain(root, explained))
     try:
-        if args.output is not None:
+        if args.output is not None and _is_html(args.output):
+            _explore_to(root, args, highlight or explained)
+        elif args.output is not None:
             _draw_to(root, args, highlight)
         if args.frames is not None:
             from ..see.frames import backward_frames

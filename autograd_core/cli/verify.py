@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from ..engine import graph
 from ..layer.losses import PER_SAMPLE_LOSSES, layer
@@ -33,9 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"max abs difference allowed for finite differences, times max(1, |loss|) because their "
                         f"rounding error grows with the loss (default {DEFAULT_FD_TOL:g})")
     parser.add_argument("--draw", metavar="FILE", default=None,
-                        help="also draw the single-datum graph of Eq. 8-9 to FILE (.svg, .png, .pdf or .dot), "
-                             "with every path from W[0,0] to L^(k) highlighted. FILE's folder must exist (it is "
-                             "never created); an existing FILE is overwritten")
+                        help="also draw the single-datum graph of Eq. 8-9 to FILE (.svg, .png, .pdf or .dot; "
+                             ".html for the interactive explorer), with every path from W[0,0] to L^(k) highlighted. "
+                             "FILE's folder must exist (it is never created); an existing FILE is overwritten")
 
 
 def draw_single_datum(pb: Problem, path: str) -> str:
@@ -48,6 +49,12 @@ def draw_single_datum(pb: Problem, path: str) -> str:
     Lk = PER_SAMPLE_LOSSES[pb.loss](layer(W1, x1, b1), pb.target_k)
     Lk.label = "L(k)"
     Lk.backward()
+    if Path(path).suffix.lower() in (".html", ".htm"):
+        from ..see.explore import explore
+
+        page = explore(Lk, highlight=W1[0, 0], title="single datum z = W x + b (Eq. 8-9)").save(path)
+        return (f"wrote the explorer of the single-datum graph ({len(graph.topological_order(Lk)):,} nodes; "
+                f"W[0,0].grad = {W1[0, 0].grad:.6g}) to {page}")
     drawing = draw(Lk, highlight=W1[0, 0], show_local=True,
                    title="single datum z = W x + b (Eq. 8-9); highlighted: every path from W[0,0] to L(k)")
     rendered = render(drawing, path)
@@ -60,7 +67,8 @@ def draw_single_datum(pb: Problem, path: str) -> str:
 def _check_draw_path(path: str) -> None:
     """Refuse a --draw target that cannot work *before* the table is computed: the format, the folder."""
     check_output_file(path, "--draw")
-    format_of(path)
+    if Path(path).suffix.lower() not in (".html", ".htm"):
+        format_of(path)
 
 
 def _error(message: str) -> None:
