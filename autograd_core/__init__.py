@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "explain": "see.explain",
     "Explorer": "see.explore",
     "explore": "see.explore",
+    "Recorder": "see.explore",
     "backward_frames": "see.frames",
     "Tensor": "tensor",
     "concatenate": "tensor",
@@ -89,7 +90,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .scalar.value import Value  # noqa: F401
     from .see.draw import draw, render  # noqa: F401
     from .see.explain import explain  # noqa: F401
-    from .see.explore import Explorer, explore  # noqa: F401
+    from .see.explore import Explorer, Recorder, explore  # noqa: F401
     from .see.frames import backward_frames  # noqa: F401
     from .tensor import Tensor, concatenate, einsum, functions, linalg, stack  # noqa: F401
     from .tensor.functions import log_softmax, logsumexp, softmax, where  # noqa: F401

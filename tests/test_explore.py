@@ -265,3 +265,164 @@ def test_the_docs_explorers_match_the_library():
     y, names = neuron_graph()
     assert payload((docs / "neuron.html").read_text(encoding="utf-8"))["ledgers"] == payload(
         explore(y, highlight=names["w"]).html)["ledgers"]
+
+
+# --- training mode: a Recorder's snapshots (issue 15, item 6) ---------------------------------------------
+def _tiny_run(every: int = 2, epochs: int = 6):
+    import numpy as np
+
+    from autograd_core import Recorder
+    from autograd_core.learn import nn
+    from autograd_core.learn.training import fit
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(6, 2))
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    model = nn.MLP(2, [2, 1], seed=0)
+    rec = Recorder(model, every=every)
+    fit(model, X, y, loss="mse", epochs=epochs, callback=rec, progress=False)
+    loss = nn.loss_function("mse")(model.scores(X[:1]), y[:1])
+    loss.label = "loss"
+    return model, rec, loss
+
+
+def test_the_recorder_snapshots_every_k_epochs_of_fit_with_copies():
+    model, rec, _ = _tiny_run(every=2, epochs=6)
+    assert [s.label for s in rec.snapshots] == ["start", "epoch 2", "epoch 4", "epoch 6"]
+    assert all(s.loss is not None for s in rec.snapshots[1:]) and rec.snapshots[0].loss is None
+    params = model.parameters()
+    assert len({s.data[0] for s in rec.snapshots}) == 4  # four different values: training moved the weight
+    assert rec.snapshots[-1].data == [p.data for p in params]
+    last = list(rec.snapshots[-1].grad)
+    params[0].grad += 100.0  # a copy, not the parameter's grad
+    assert rec.snapshots[-1].grad == last
+
+
+def test_the_recorder_in_fits_step_hook_and_in_a_users_loop_with_tensors():
+    import numpy as np
+
+    from autograd_core import Recorder, Tensor
+    from autograd_core.learn import nn
+    from autograd_core.learn.training import fit
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(8, 3)), rng.integers(0, 2, 8)
+    model = nn.TensorMLP(3, [4, 2], seed=0)
+    rec = Recorder(model, every=3, initial=False)
+    history = fit(model, X, y, epochs=5, batch_size=4, step_callback=rec, progress=False, seed=0)
+    assert history.steps == 10 and [s.step for s in rec.snapshots] == [3, 6, 9]
+    W = model.parameters()[0]
+    assert not np.shares_memory(rec.snapshots[-1].grad[0], W.grad)
+    assert not np.array_equal(rec.snapshots[0].data[0], rec.snapshots[-1].data[0])
+    # a step hook that returns True stops training there
+    stopped = fit(model, X, y, epochs=5, batch_size=4, step_callback=lambda step, loss: step == 3, progress=False)
+    assert stopped.steps == 3 and stopped.epochs == 2
+    # a user's own loop
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True, label="w")
+    mine = Recorder([w], every=2)
+    for step in range(1, 7):
+        w.grad = None
+        loss = (w * w).sum()
+        loss.backward()
+        assert mine.snapshot(step, loss) == (step % 2 == 0)
+        w.data = w.data - 0.25 * w.grad
+    assert [s.label for s in mine.snapshots] == ["start", "step 2", "step 4", "step 6"]
+    assert mine.snapshots[1].loss == pytest.approx(5.0 * 0.25)  # after one update of 1/2: w = w0/2
+
+
+def test_the_recorder_is_bounded_by_thinning():
+    from autograd_core import Recorder
+
+    w = Value(1.0, label="w")
+    rec = Recorder([w], every=1, max_snapshots=5)
+    for step in range(1, 41):
+        w.data += 1
+        rec.snapshot(step)
+    assert len(rec) <= 5 and rec.thinned >= 1 and rec.every > 1
+    assert rec.snapshots[0].label == "start"
+    assert all(s.step % rec.every == 0 for s in rec.snapshots[1:])
+    with pytest.raises(ValueError, match="every"):
+        Recorder([w], every=0)
+    with pytest.raises(ValueError, match="leaf"):
+        Recorder([w * 2])
+
+
+def test_the_page_carries_the_snapshots():
+    from autograd_core import Recorder
+    from autograd_core.see.explore import _fmt
+
+    model, rec, loss = _tiny_run()
+    data = payload(explore(loss, recording=rec).html)
+    order = topological_order(loss)
+    T = data["training"]
+    assert T["labels"] == ["start", "epoch 2", "epoch 4", "epoch 6"] and T["at"] == 4 and T["unit"] == "epoch"
+    params = model.parameters()
+    for i, rows in T["p"].items():
+        k = next(k for k, p in enumerate(params) if p is order[int(i)])
+        assert rows == [[_fmt(s.data[k]), _fmt(s.grad[k])] for s in rec.snapshots]
+    assert len(T["p"]) == len(params)  # every parameter is a leaf of the one-sample loss
+    assert T["loss"][1] == _fmt(rec.snapshots[1].loss)
+    with pytest.raises(ValueError, match="none of the recorder"):
+        explore(loss, recording=Recorder([Value(1.0, label="z")]))
+    with pytest.raises(TypeError, match="Recorder"):
+        explore(loss, recording=[1])
+
+
+def test_live_updates_the_display_in_place(monkeypatch):
+    ipython_display = pytest.importorskip("IPython.display")
+
+    _, rec, loss = _tiny_run(every=1, epochs=1)
+    shown = []
+
+    class Handle:
+        def update(self, obj):
+            shown.append(obj)
+
+    def display(obj, display_id=False):
+        assert display_id is True
+        shown.append(obj)
+        return Handle()
+
+    monkeypatch.setattr(ipython_display, "display", display)
+    rec.live(loss)
+    assert len(shown) == 1 and payload(shown[0].html)["training"]["at"] == 1  # the latest snapshot
+    rec(1, None)  # fit's step hook: step 1
+    rec.snapshot(2)
+    assert len(shown) == 3 and "_repr_html_" in dir(shown[-1])
+    last = payload(shown[-1].html)["training"]
+    assert last["labels"][-2:] == ["step 1", "step 2"] and last["at"] == len(last["labels"]) - 1
+    rec.stop()
+    rec.snapshot(3)
+    assert len(shown) == 3
+
+
+def test_the_training_slider_shows_the_recorded_values(browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    from autograd_core.see.explore import _fmt
+
+    model, rec, loss = _tiny_run()
+    page = tmp_path / "training.html"
+    explore(loss, recording=rec).save(page)
+    _open(browser, page)
+    order = topological_order(loss)
+    w = model.parameters()[0]
+    i, k = order.index(w), 0
+    assert browser.find_element("id", "agx-tno").text.startswith("now")
+    browser.find_element("id", f"n{i}").click()
+    for s in (1, 2):
+        browser.execute_script(
+            f"const t = document.getElementById('agx-tslider'); t.value = {s}; t.dispatchEvent(new Event('input'));")
+        snap = rec.snapshots[s]
+        assert browser.find_element("id", "agx-tno").text.startswith(snap.label)
+        assert browser.find_element("css selector", "#agx-panel .agx-tdata").text == _fmt(snap.data[k])
+        assert browser.find_element("css selector", "#agx-panel .agx-tgrad").text == _fmt(snap.grad[k])
+        assert f"data {_fmt(snap.data[k])}" in browser.find_element("id", f"n{i}").text
+        assert browser.find_element("id", "agx-loss").text == _fmt(snap.loss)
+        assert "moved" in browser.find_element("id", f"n{i}").get_attribute("class")
+    browser.find_element("id", "agx-tnext").click()
+    assert browser.find_element("id", "agx-tno").text.startswith(rec.snapshots[3].label)
+    browser.find_element("tag name", "body").send_keys(Keys.ARROW_RIGHT)  # the backward player: the graph as explored
+    assert browser.find_element("id", "agx-tno").text.startswith("now")
+    assert browser.find_element("id", "agx-stepno").text.startswith("1 /")
+    _no_console_errors(browser)

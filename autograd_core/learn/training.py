@@ -81,6 +81,7 @@ class History:
 
 
 Callback = Callable[[int, History], Any]
+StepCallback = Callable[[int, float], Any]
 
 
 def fit(
@@ -95,6 +96,7 @@ def fit(
     l2: float = 0.0,
     validation: tuple[Any, Any] | None = None,
     callback: Callback | None = None,
+    step_callback: StepCallback | None = None,
     check_every: int | None = None,
     check_tol: float = 1e-6,
     progress: bool = True,
@@ -112,6 +114,10 @@ def fit(
         l2: adds ``l2 · Σ θ²`` over all parameters to the loss (micrograd's regularisation).
         validation: ``(X_val, y_val)`` evaluated after every epoch into ``history.val_accuracy``.
         callback: ``callback(epoch, history)`` after every epoch; returning ``True`` stops training.
+        step_callback: ``step_callback(step, loss)`` after every optimizer step (``step`` counts from 1,
+            ``loss`` is that batch's loss as a float; the parameters hold the updated data and the grads
+            of that step); returning ``True`` stops training. A
+            :class:`~autograd_core.see.explore.Recorder` fits either hook.
         check_every: every ``N``-th step (counting from the first), compare the model's gradients
             with ``closed_form.mlp_backprop`` on the same batch; raise :class:`GradientCheckError` if
             any entry differs by more than ``check_tol · (1 + |closed form|)``.
@@ -154,8 +160,9 @@ def fit(
     # of `train moons`. It is paused for the loop and restored after, also on error or Ctrl-C.
     gc.disable()
     try:
+        stopped = False
         for epoch in range(epochs):
-            total, correct = 0.0, 0
+            total, correct, seen = 0.0, 0, 0
             for idx in batches(len(X), batch_size, rng=rng):
                 Xb, yb = X[idx], y[idx]
                 scores = model.scores(Xb)
@@ -177,14 +184,19 @@ def fit(
                     history.max_check_error = max(history.max_check_error, err)
                 optimizer.step()
                 total += value * len(idx)
+                seen += len(idx)
                 correct += int(np.sum(_predictions(_scores_array(scores), loss) == _truth(yb, loss)))
-            history.loss.append(total / len(X))
-            history.accuracy.append(correct / len(X))
+                if step_callback is not None and step_callback(history.steps, value) is True:
+                    stopped = True
+                    break
+            history.loss.append(total / seen)  # a stopped epoch records the batches it ran
+            history.accuracy.append(correct / seen)
             history.lr.append(optimizer.lr)
             if validation is not None:
                 history.val_accuracy.append(accuracy(model, *validation, loss=loss))
             _update_bar(bar, history)
-            if callback is not None and callback(epoch, history) is True:
+            halt = callback is not None and callback(epoch, history) is True
+            if stopped or halt:
                 break
     finally:
         if collecting:

@@ -15,10 +15,14 @@ the network. The page offers
   transfer of :func:`~autograd_core.engine.graph.backward_steps`; the edge lights up and the
   receiving node's grad changes from its old value to its new one;
 * in a grouped drawing (``W | 2×3``), a click on a group expands it to its entries (a grid laid out
-  by their indices) and a second click collapses it.
+  by their indices) and a second click collapses it;
+* with ``recording=`` a :class:`Recorder` of a training run, a training slider (and play) over its
+  snapshots: each parameter leaf of the graph shows its data and grad at that snapshot, and the
+  loss is printed; the parameters that moved since the previous snapshot are tinted.
 
 :class:`Explorer` shows inline in Jupyter (``_repr_html_``: the page in an ``iframe``) and
-``save("graph.html")`` writes the page.
+``save("graph.html")`` writes the page. :meth:`Recorder.live` shows one in Jupyter that updates in
+place at each snapshot while training runs.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from .draw import DEFAULT_MAX_NODES, describe, draw, edge_locals, require_node, 
 from .explain import Explanation, Term, count_paths
 from .grouping import Group, label_stem
 
-__all__ = ["Explorer", "explore"]
+__all__ = ["Explorer", "Recorder", "Snapshot", "explore"]
 
 #: The player records at most this many transfers (a drawing of one box per node has at most a few hundred).
 MAX_STEPS = 2000
@@ -51,6 +55,8 @@ EXPAND_LIMIT = 400
 GROUPED_LEDGER_TERMS = 6
 #: Ledgers written for at most this many leaves.
 MAX_LEDGERS = 600
+#: A :class:`Recorder` keeps at most this many snapshots by default; beyond it, it thins them.
+MAX_SNAPSHOTS = 200
 
 
 def _fmt(x: Any) -> str:
@@ -90,6 +96,21 @@ class Explorer:
     def __init__(self, page: str, info: dict[str, Any]) -> None:
         self.html = page
         self.info = info
+        self._svg = ""
+        self._payload: dict[str, Any] = {}
+        self._pairs: list[tuple[int, int]] = []  # (node index, position in the recorder's parameters)
+
+    def with_recording(self, recording: Recorder, at: int | None = None) -> Explorer:
+        """The same page with ``recording``'s snapshots as they are now (no new layout, no new sweep).
+
+        ``at``: the snapshot the page opens on (``-1``: the latest; ``None``: the graph as explored).
+        """
+        payload = dict(self._payload)
+        payload["training"] = _training(recording, self._pairs, at)
+        out = Explorer(_page(self._svg, payload), dict(self.info, bytes=0, snapshots=len(recording.snapshots)))
+        out.info["bytes"] = len(out.html.encode("utf-8"))
+        out._svg, out._payload, out._pairs = self._svg, payload, self._pairs
+        return out
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write the page to ``path`` (an ``.html`` file); returns the path."""
@@ -106,7 +127,155 @@ class Explorer:
     def __repr__(self) -> str:
         i = self.info
         how = f"grouped into {i['shown']} boxes" if i["grouped"] else "ungrouped"
-        return f"Explorer({i['nodes']} nodes, {how}, {i['steps']} backward steps, {len(self.html):,} bytes)"
+        snaps = f", {i['snapshots']} training snapshots" if i.get("snapshots") is not None else ""
+        return f"Explorer({i['nodes']} nodes, {how}, {i['steps']} backward steps{snaps}, {len(self.html):,} bytes)"
+
+
+# --- training mode: snapshots of the parameters ---------------------------------------------------------
+def _copy(x: Any) -> Any:
+    """A copy that later updates cannot reach: arrays copied, numbers as floats, ``None`` kept."""
+    if x is None:
+        return None
+    if isinstance(x, np.ndarray):
+        return x.copy()
+    return float(x)
+
+
+class Snapshot:
+    """The parameters at one moment of training: ``data[k]`` and ``grad[k]`` are copies for parameter ``k``."""
+
+    __slots__ = ("data", "grad", "label", "loss", "step")
+
+    def __init__(self, step: int | None, label: str, loss: float | None, data: list[Any], grad: list[Any]) -> None:
+        self.step, self.label, self.loss, self.data, self.grad = step, label, loss, data, grad
+
+    def __repr__(self) -> str:
+        loss = "" if self.loss is None else f", loss {self.loss:.6g}"
+        return f"Snapshot({self.label}{loss})"
+
+
+class Recorder:
+    """Snapshots of a model's parameters (data and grad) every ``every`` steps of training.
+
+    ``Recorder(model)`` or ``Recorder(list_of_parameters)``; the leaves may be ``Value`` or ``Tensor``.
+    Use it as ``fit(model, X, y, callback=rec)`` (a snapshot after every ``every``-th epoch),
+    ``fit(..., step_callback=rec)`` (after every ``every``-th optimizer step), or in your own loop with
+    ``rec.snapshot(step, loss)`` after ``backward()``. Then ``explore(loss, recording=rec)`` pages
+    through the snapshots, and :meth:`live` shows that page in Jupyter, updated at each snapshot.
+
+    Memory is bounded: at most ``max_snapshots`` (default :data:`MAX_SNAPSHOTS`, 200) are kept. When a new
+    one would exceed it, the recorder keeps every other snapshot (the first is always kept), doubles
+    ``every`` and counts the thinning in ``thinned``. Each snapshot holds two floats per parameter entry.
+
+    Args:
+        model_or_parameters: a :class:`~autograd_core.learn.nn.Module` (its ``parameters()``) or the leaves.
+        every: snapshot steps (or epochs) that are multiples of ``every`` (counting from 1 in ``fit``).
+        max_snapshots: the bound above (at least 2).
+        initial: take a first snapshot (``"start"``) now, before training.
+    """
+
+    def __init__(self, model_or_parameters: Any, *, every: int = 1, max_snapshots: int = MAX_SNAPSHOTS,
+                 initial: bool = True) -> None:
+        source = model_or_parameters
+        params = list(source.parameters()) if callable(getattr(source, "parameters", None)) else list(source)
+        if not params:
+            raise ValueError("Recorder: no parameters to record")
+        for p in params:
+            require_node(p, "Recorder")
+            if p.parents:
+                raise ValueError(f"Recorder: {describe(p)} is not a leaf (record the parameters, not results)")
+        for name, n, least in (("every", every, 1), ("max_snapshots", max_snapshots, 2)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < least:
+                raise ValueError(f"Recorder: {name} must be an integer >= {least}, got {n!r}")
+        self.parameters = params
+        self.every = every
+        self.max_snapshots = max_snapshots
+        self.thinned = 0
+        self.unit = "step"  # "epoch" once fit's epoch callback has called it
+        self.snapshots: list[Snapshot] = []
+        self._live: tuple[Any, Explorer] | None = None
+        if initial:
+            self.snapshot(None, label="start")
+
+    def snapshot(self, step: int | None, loss: Any = None, *, force: bool = False, label: str | None = None) -> bool:
+        """Record the parameters' data and grad (copies) at ``step`` if it is a multiple of ``every``.
+
+        ``step=None`` or ``force=True`` records regardless. ``loss`` (a number, a ``Value`` or a ``Tensor``)
+        is kept with the snapshot. Returns whether a snapshot was taken.
+        """
+        if step is not None and not force and step % self.every != 0:
+            return False
+        if len(self.snapshots) >= self.max_snapshots:
+            self._thin()
+            if step is not None and not force and step % self.every != 0:
+                return False
+        if loss is not None and hasattr(loss, "data"):
+            loss = loss.data
+        value = None if loss is None else float(np.asarray(loss))
+        self.snapshots.append(Snapshot(step, label or ("start" if step is None else f"step {step}"), value,
+                                       [_copy(p.data) for p in self.parameters],
+                                       [_copy(p.grad) for p in self.parameters]))
+        if self._live is not None:
+            handle, page = self._live
+            handle.update(page.with_recording(self, at=-1))
+        return True
+
+    def _thin(self) -> None:
+        self.every *= 2
+        self.thinned += 1
+        first, rest = self.snapshots[:1], self.snapshots[1:]
+        kept = [s for s in rest if s.step is not None and s.step % self.every == 0]
+        if len(kept) > (self.max_snapshots - 1) // 2:
+            kept = rest[1::2]
+        self.snapshots = first + kept
+
+    def __call__(self, counter: int, info: Any = None) -> None:
+        """The hook for ``fit``: ``callback(epoch, history)`` (epochs counted from 0) or
+        ``step_callback(step, loss)`` (steps counted from 1). Returns ``None``, so training goes on."""
+        if hasattr(info, "loss") and isinstance(info.loss, list):  # fit's History, after an epoch
+            epoch = counter + 1
+            self.unit = "epoch"
+            self.snapshot(epoch, info.loss[-1] if info.loss else None, label=f"epoch {epoch}")
+        else:
+            self.snapshot(counter, info)
+
+    def live(self, root: Any, **options: Any) -> Explorer:
+        """Show ``explore(root, recording=self)`` in Jupyter and update it in place at every new snapshot.
+
+        Call it before training, with a graph whose leaves include the parameters (the loss on a small
+        batch): the layout and the backward sweep are made once, here; each snapshot re-sends the page
+        with the parameters' new values. Needs IPython; raises ``ImportError`` without it.
+        """
+        try:
+            from IPython.display import display
+        except ImportError:  # pragma: no cover - IPython comes with Jupyter
+            raise ImportError("Recorder.live needs IPython (it runs in Jupyter); use explore(root, recording=rec) "
+                              "after training instead") from None
+        page = explore(root, recording=self, **options)
+        handle = display(page.with_recording(self, at=-1), display_id=True)
+        self._live = (handle, page)
+        return page
+
+    def stop(self) -> None:
+        """Stop updating the live display (the snapshots go on being recorded)."""
+        self._live = None
+
+    def __len__(self) -> int:
+        return len(self.snapshots)
+
+    def __repr__(self) -> str:
+        return (f"Recorder({len(self.parameters)} parameters, every {self.every}, "
+                f"{len(self.snapshots)} snapshots)")
+
+
+def _training(rec: Recorder, pairs: list[tuple[int, int]], at: int | None) -> dict[str, Any]:
+    """The training slider's payload: per snapshot its label and loss, per parameter node [data, grad]."""
+    snaps = rec.snapshots
+    n = len(snaps)
+    start = n if at is None else (at % n if n else 0)
+    return {"labels": [s.label for s in snaps], "loss": [None if s.loss is None else _fmt(s.loss) for s in snaps],
+            "p": {i: [[_fmt(s.data[k]), _fmt(s.grad[k])] for s in snaps] for i, k in pairs},
+            "at": start, "every": rec.every, "unit": rec.unit, "thinned": rec.thinned, "params": len(rec.parameters)}
 
 
 # --- the payload ---------------------------------------------------------------------------------
@@ -270,6 +439,7 @@ def explore(
     seed: Any = 1.0,
     title: str | None = None,
     height: int = 560,
+    recording: Recorder | None = None,
 ) -> Explorer:
     """An interactive, self-contained page for the graph below ``root``: see the module docs.
 
@@ -284,6 +454,8 @@ def explore(
         seed: ``∂root/∂root``.
         title: the page's title (default: the root's name).
         height: the inline display's height in pixels (Jupyter).
+        recording: a :class:`Recorder` whose parameters are leaves of this graph: the page gains a
+            training slider over its snapshots (it opens on the graph as explored, after the last one).
     """
     require_node(root, "explore")
     order = topological_order(root)
@@ -324,8 +496,29 @@ def explore(
         if highlight not in index:
             raise ValueError(f"explore: highlight {describe(highlight)} is not in the graph of {describe(root)}")
         payload["start"] = index[highlight]
+    pairs: list[tuple[int, int]] = []
+    if recording is not None:
+        if not isinstance(recording, Recorder):
+            raise TypeError(f"explore: recording must be a Recorder, got {type(recording).__name__}")
+        position = {id(p): k for k, p in enumerate(recording.parameters)}
+        pairs = [(i, position[id(order[i])]) for i in sorted(map(int, payload["nodes"])) if id(order[i]) in position]
+        if not pairs:
+            raise ValueError(f"explore: none of the recorder's {len(recording.parameters)} parameters is a leaf "
+                             f"of the graph of {describe(root)}")
+        payload["training"] = _training(recording, pairs, None)
+    page = _page(svg, payload)
+    info = {"nodes": len(order), "grouped": grouped, "shown": drawing.info["shown"], "steps": len(steps),
+            "ledgers": len(payload["ledgers"]), "bytes": len(page.encode("utf-8")), "height": height,
+            "snapshots": None if recording is None else len(recording.snapshots)}
+    out = Explorer(page, info)
+    out._svg, out._payload, out._pairs = svg, payload, pairs
+    return out
+
+
+def _page(svg: str, payload: dict[str, Any]) -> str:
+    """The whole page: the assets, the SVG and the payload, inline."""
     page_title = html.escape(f"autograd-core explorer: {payload['title']}")
-    page = (
+    return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>{page_title}</title>\n<style>{_asset('explorer.css')}</style></head>\n<body>\n"
         f"{_asset('explorer.html')}\n"
@@ -333,6 +526,3 @@ def explore(
         f'<script type="application/json" id="agx-data">{_script_json(payload)}</script>\n'
         f"<script>{_asset('explorer.js')}</script>\n</body></html>\n"
     )
-    info = {"nodes": len(order), "grouped": grouped, "shown": drawing.info["shown"], "steps": len(steps),
-            "ledgers": len(payload["ledgers"]), "bytes": len(page.encode("utf-8")), "height": height}
-    return Explorer(page, info)

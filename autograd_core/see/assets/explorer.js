@@ -1,5 +1,5 @@
 // autograd-core's graph explorer: pan/zoom, hover, click a leaf for its ledger, step through the backward pass,
-// expand groups. Everything it needs is on this page: the SVG laid out by Graphviz (or graphviz-pure) and the
+// expand groups, page through the snapshots of a training run. Everything it needs is on this page: the SVG laid out by Graphviz (or graphviz-pure) and the
 // JSON payload written by autograd_core/see/explore.py. No network, no libraries.
 (function () {
   "use strict";
@@ -14,6 +14,15 @@
   svg.setAttribute("preserveAspectRatio", "xMidYMid meet");
   const nodes = data.nodes;            // order index -> record
   const edges = data.edges || [];      // e<k> -> record
+  const T = data.training;             // a Recorder's snapshots, or undefined
+  const nsnap = T ? T.labels.length : 0;
+  let tpos = nsnap;                    // the snapshot shown; nsnap = the graph as explored ("now")
+  let inTraining = false;              // the training slider is resetting the backward player
+  const finalData = {};                // the boxes' "data ..." lines as explored
+  function cur(i) {                    // a node's data and grad as the page shows them now
+    const r = nodes[i], q = T && tpos < nsnap && T.p[i];
+    return q ? { d: q[tpos][0], g: q[tpos][1], at: T.labels[tpos] } : { d: r.d, g: r.g, at: null };
+  }
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" }[c]));
 
   // --- pan and zoom: the SVG's viewBox is the camera -------------------------------------------------
@@ -87,7 +96,9 @@
   function nodeText(i) {
     const r = nodes[i];
     if (!r) return "";
-    const lines = [r.n, (r.op ? "op " + r.op : (r.p.length ? "" : "leaf")), "data " + r.d, "grad " + r.g];
+    const c = cur(i);
+    const lines = [r.n, (r.op ? "op " + r.op : (r.p.length ? "" : "leaf")), "data " + c.d, "grad " + c.g];
+    if (c.at) lines.push("(at " + c.at + " of training)");
     if (r.s) lines.push("shape " + r.s);
     r.loc.forEach((o, k) => lines.push(`∂/∂ operand ${k + 1} (${o[0]}): ${o[1] || "no single local factor"}`));
     return lines.filter(Boolean).join("\n");
@@ -164,7 +175,10 @@
     const more = L.count > L.terms.length ? `<tr><td colspan="4" class="muted">… and ${L.count - L.terms.length} more terms (in the sum)</td></tr>` : "";
     const paths = L.paths >= 0 ? `<p class="muted">${L.paths} path${L.paths === 1 ? "" : "s"} from ${esc(L.leaf)} to ${esc(nodes[data.root].n)} light up in the graph.</p>` :
       `<p class="muted">The boxes on its paths to the output light up.</p>`;
-    panel.innerHTML =
+    const c = cur(i);
+    const at = c.at ? `<p id="agx-train-note">At <b>${esc(c.at)}</b> of training: data <b class="agx-tdata">${esc(c.d)}</b>, ` +
+      `grad <b class="agx-tgrad">${esc(c.g)}</b>. The ledger below is the graph as explored.</p>` : "";
+    panel.innerHTML = at +
       `<h3 id="agx-ledger-head">${esc(L.head)}</h3>` +
       `<p>is the sum of <b id="agx-term-count">${L.count}</b> term${L.count === 1 ? "" : "s"}, one per use of ${esc(L.leaf)} ` +
       `(the chain rule, Eq. 4): upstream gradient × local derivative.</p>` +
@@ -174,10 +188,11 @@
       `<td class="num" id="agx-grad">${esc(L.grad)}</td></tr></table>${paths}`;
   }
   function showNode(i) {
-    const r = nodes[i];
+    const r = nodes[i], c = cur(i);
     const ops = r.loc.map((o, k) => `<tr><td>${k + 1}</td><td>${esc(o[0])}</td><td class="num">${esc(o[1] || "—")}</td></tr>`).join("");
     panel.innerHTML = `<h3>${esc(r.n)}</h3><table><tr><td>op</td><td>${esc(r.op || "(leaf)")}</td></tr>` +
-      `<tr><td>data</td><td class="num">${esc(r.d)}</td></tr><tr><td>grad</td><td class="num">${esc(r.g)}</td></tr>` +
+      (c.at ? `<tr><td>at</td><td>${esc(c.at)} of training</td></tr>` : "") +
+      `<tr><td>data</td><td class="num agx-tdata">${esc(c.d)}</td></tr><tr><td>grad</td><td class="num agx-tgrad">${esc(c.g)}</td></tr>` +
       (r.s ? `<tr><td>shape</td><td>${esc(r.s)}</td></tr>` : "") + `</table>` +
       (ops ? `<p>local derivative for each operand:</p><table><tr><th>#</th><th>operand</th><th class="num">∂${esc(r.n)}/∂operand</th></tr>${ops}</table>` : "") +
       (r.p.length ? "" : `<p class="muted">A leaf without a label (a constant): no ledger.</p>`);
@@ -185,13 +200,18 @@
   function select(i) {
     if (data.ledgers[i]) { lightPaths(i); showLedger(i); } else { clearMarks("hot"); showNode(i); }
     view.dataset.selected = nodes[i].n;
+    selected = i;
   }
+  let selected = null;
   function help() {
     panel.innerHTML = `<h3>${esc(data.title)}</h3><p>Drag to pan, wheel to zoom, <b>fit</b> to see it all. ` +
       `Hover a box or an edge for its numbers. Click an input (a leaf such as <code>W[0,1]</code>) to light its paths to ` +
       `the output and list the terms whose sum is its gradient.</p>` +
       (data.grouped ? `<p>Grey boxes are groups: click one to expand it to its entries, again to collapse it.</p>` :
         `<p>The player steps through the backward pass, one gradient transfer at a time (← / →).</p>`) +
+      (T ? `<p>The <b>training</b> slider pages through ${nsnap} snapshot${nsnap === 1 ? "" : "s"} of a training run: ` +
+        `the parameters show their data and grad at that moment (tinted when they moved since the previous one); ` +
+        `the rightmost position is the graph as explored.</p>` : "") +
       (data.note ? `<p class="muted">${esc(data.note)}</p>` : "");
   }
 
@@ -224,11 +244,12 @@
       const cell = document.createElementNS(SVGNS, "g");
       cell.setAttribute("class", "agx-cell");
       cell.dataset.i = c[0];
+      if (T && T.p[c[0]] && tpos > 0 && tpos < nsnap && T.p[c[0]][tpos][0] !== T.p[c[0]][tpos - 1][0]) cell.classList.add("moved");
       const x = x0 + pad + q * cw, y = y0 + pad + 16 + r * ch;
       const rect = document.createElementNS(SVGNS, "rect");
       Object.entries({ x: x + 1, y: y + 1, width: cw - 2, height: ch - 2, rx: 2 }).forEach(([a, v]) => rect.setAttribute(a, v));
       cell.appendChild(rect);
-      [[r0.n, 11], ["g " + r0.g, 23]].forEach(([t, dy]) => {
+      [[r0.n, 11], ["g " + cur(c[0]).g, 23]].forEach(([t, dy]) => {
         const tx = document.createElementNS(SVGNS, "text");
         tx.setAttribute("x", x + cw / 2); tx.setAttribute("y", y + dy); tx.setAttribute("text-anchor", "middle");
         tx.textContent = t.length > 12 ? t.slice(0, 11) + "…" : t;
@@ -280,14 +301,16 @@
   const slider = $("agx-slider"), stepno = $("agx-stepno"), playBtn = $("agx-play");
   let pos = 0, timer = null;
   const finalGrad = {};
-  function gradText(i) {
+  function boxText(i, prefix) {
     const g = el("n" + i);
     if (!g) return null;
-    return Array.from(g.querySelectorAll("text")).find((t) => t.textContent.startsWith("grad ")) || null;
+    return Array.from(g.querySelectorAll("text")).find((t) => t.textContent.startsWith(prefix)) || null;
   }
+  const gradText = (i) => boxText(i, "grad ");
   Object.keys(nodes).forEach((i) => { const t = gradText(i); if (t) finalGrad[i] = t.textContent; });
   function setGrad(i, text) { const t = gradText(i); if (t) t.textContent = text; }
   function seek(k) {
+    if (T && !inTraining && tpos !== nsnap) tseek(nsnap);  // the sweep is the graph as explored
     k = Math.max(0, Math.min(steps.length, k));
     pos = k;
     slider.value = k;
@@ -340,8 +363,60 @@
     caption.innerHTML = `<span class="muted">${esc(data.player || "")}</span>`;
   }
 
+  // --- training: the snapshots of a Recorder ----------------------------------------------------------------
+  const tslider = $("agx-tslider"), tno = $("agx-tno"), tplayBtn = $("agx-tplay");
+  let ttimer = null;
+  function tseek(s) {
+    s = Math.max(0, Math.min(nsnap, s));
+    tpos = s;
+    tslider.value = s;
+    if (steps.length && pos !== 0) { inTraining = true; seek(0); inTraining = false; }
+    clearMarks("moved");
+    Object.keys(T.p).forEach((i) => {
+      const d = boxText(i, "data "), g = gradText(i), c = cur(i);
+      if (d) d.textContent = s < nsnap ? "data " + c.d : finalData[i];
+      if (g) g.textContent = s < nsnap ? "grad " + c.g : finalGrad[i];
+      const box = nodeEl(i);
+      if (box && s > 0 && s < nsnap && T.p[i][s][0] !== T.p[i][s - 1][0]) box.classList.add("moved");
+    });
+    Object.keys(openGroups).forEach((g) => { toggleGroup(+g); toggleGroup(+g); });
+    const n = Object.keys(T.p).length;
+    if (s < nsnap) {
+      tno.textContent = `${T.labels[s]} (${s + 1} / ${nsnap})`;
+      caption.innerHTML = `training, <b>${esc(T.labels[s])}</b>: loss <b id="agx-loss">${esc(T.loss[s] === null ? "—" : T.loss[s])}</b>; ` +
+        `the ${n} parameter${n === 1 ? "" : "s"} in this graph show their data and grad at this snapshot ` +
+        `<span class="muted">(the other boxes are the pass explored; snapshots every ${T.every === 1 ? "" : T.every + " "}${T.unit}${T.every === 1 ? "" : "s"}` +
+        `${T.thinned ? ", thinned " + T.thinned + "×" : ""})</span>`;
+    } else {
+      tno.textContent = `now (${nsnap} snapshot${nsnap === 1 ? "" : "s"})`;
+      caption.innerHTML = `<span class="muted">training: the graph as explored. Move the training slider to see the ` +
+        `parameters at each of the ${nsnap} snapshots.</span>`;
+    }
+    view.dataset.snapshot = String(s);
+    if (selected !== null) select(selected);
+  }
+  function tplay(on) {
+    if (ttimer) { clearInterval(ttimer); ttimer = null; }
+    tplayBtn.textContent = on ? "❚❚ pause" : "▶ play";
+    if (!on) return;
+    if (tpos >= nsnap - 1) tseek(0);
+    ttimer = setInterval(() => { if (tpos >= nsnap - 1) tplay(false); else tseek(tpos + 1); }, 500);
+  }
+  if (T && nsnap) {
+    Object.keys(T.p).forEach((i) => { const t = boxText(i, "data "); if (t) finalData[i] = t.textContent; });
+    $("agx-train").classList.remove("off");
+    tslider.max = nsnap;
+    tslider.value = nsnap;
+    tslider.addEventListener("input", () => { tplay(false); tseek(+tslider.value); });
+    $("agx-tprev").onclick = () => { tplay(false); tseek(tpos - 1); };
+    $("agx-tnext").onclick = () => { tplay(false); tseek(tpos + 1); };
+    tplayBtn.onclick = () => tplay(!ttimer);
+    tno.textContent = `now (${nsnap} snapshot${nsnap === 1 ? "" : "s"})`;
+  }
+
   apply();
   help();
+  if (T && nsnap && T.at < nsnap) tseek(T.at);
   if (data.start !== undefined) select(data.start);
   document.body.dataset.ready = "1";
 })();
