@@ -393,6 +393,7 @@ class Derivation:
     tol: float = 1e-10
     fixed: dict[int, Any] = field(default_factory=dict)  # non-float arguments the formula was traced with
     baked: list[str] = field(default_factory=list)  # constants recorded as numbers while tracing
+    lifted: tuple[int, ...] = ()  # the arguments traced as leaves (the others are constants to f)
 
     @property
     def variable(self) -> str:
@@ -474,12 +475,15 @@ class Derivation:
         grad = value.reshape(shape)
         return grad if self.layout == "gradient" else value.T
 
-    def check(self, *args: Any) -> CheckReport:
-        """Compare the formula with the engine's gradient ``grad(f, argnums=wrt, engine="tensor")`` at ``args``."""
-        from ..functional import grad
+    def engine_gradient(self, *args: Any) -> np.ndarray:
+        """The Tensor engine's gradient at ``args`` (as ``grad(f, argnums=wrt, engine="tensor")``), with the
+        other arguments traced as derive traced them, so ``f`` sees the same kinds of argument."""
+        return engine_gradient(self.f, args, self.lifted, self.wrt, self.names)
 
+    def check(self, *args: Any) -> CheckReport:
+        """Compare the formula with the engine's gradient at ``args``: the largest entry of the difference."""
         mine = self.in_layout("gradient").evaluate(*args)
-        engine = np.asarray(grad(self.f, argnums=self.wrt, engine="tensor")(*args), dtype=float)
+        engine = self.engine_gradient(*args)
         error = float(np.max(np.abs(mine - engine), initial=0.0))
         size = max(1.0, float(np.max(np.abs(engine), initial=0.0)))
         return CheckReport(error, size, bool(error <= self.tol * size))
@@ -492,7 +496,19 @@ def _same(a: Any, b: Any) -> bool:
         return a is b
 
 
-def fresh_arguments(args: tuple[Any, ...], rng: np.random.Generator, f: Callable[..., Any]) -> tuple[Any, ...]:
+def engine_gradient(f: Callable[..., Any], args: tuple[Any, ...], lifted: tuple[int, ...], wrt: int,
+                    names: list[str]) -> np.ndarray:
+    """One reverse sweep of the Tensor engine: ``∂f/∂args[wrt]``, shaped like the argument."""
+    out, leaves = _trace(f, args, lifted, names)
+    if not isinstance(out, Tensor) or not out.requires_grad:
+        return np.zeros(np.shape(args[wrt]))
+    out.backward()
+    grad = leaves[wrt].grad
+    return np.zeros(np.shape(args[wrt])) if grad is None else np.asarray(grad, dtype=float)
+
+
+def fresh_arguments(args: tuple[Any, ...], rng: np.random.Generator, f: Callable[..., Any],
+                    lifted: tuple[int, ...], wrt: int, names: list[str]) -> tuple[Any, ...]:
     """New float arguments of the same shapes (other arguments as given), inside ``f``'s domain: standard
     normal entries, or, where ``f`` refuses those (a logarithm of a negative ...), the examples perturbed."""
     def draw(how: str) -> tuple[Any, ...]:
@@ -509,16 +525,14 @@ def fresh_arguments(args: tuple[Any, ...], rng: np.random.Generator, f: Callable
     for how in ("normal", "perturbed"):
         candidate = draw(how)
         try:
-            with graph.no_grad():
-                value = f(*candidate)
-            if np.all(np.isfinite(getattr(value, "data", value))):
+            if np.all(np.isfinite(engine_gradient(f, candidate, lifted, wrt, names))):
                 return candidate
         except (ValueError, ArithmeticError):
             continue
     return draw("perturbed")
 
 
-def derive(f: Callable[..., Any], *args: Any, wrt: int = 0, layout: Layout = "gradient", seed: int | None = 0,
+def derive(f: Callable[..., Any], *args: Any, wrt: int = 0, layout: Layout = "gradient", seed: int = 20190803,
            tol: float = 1e-10) -> Derivation:
     """The matrix formula of ``∇_{args[wrt]} f``, derived from ``f``'s graph and checked against the engine.
 
@@ -528,7 +542,7 @@ def derive(f: Callable[..., Any], *args: Any, wrt: int = 0, layout: Layout = "gr
         args: example arguments; only their shapes are used (and non-float arguments, e.g. labels, as given).
         wrt: the position of the argument to differentiate.
         layout: ``"gradient"`` (∇, shaped like the argument; default) or ``"numerator"`` (the seed's ∂f/∂W).
-        seed: the random generator's seed for the fresh inputs of the check.
+        seed: the seed of the fresh random inputs of the check (default: the date of the seed notes, 2019-08-03).
         tol: the check's tolerance, relative to ``max(1, max |gradient|)``.
 
     Returns:
@@ -556,12 +570,16 @@ def derive(f: Callable[..., Any], *args: Any, wrt: int = 0, layout: Layout = "gr
     derivation = _present(f, wrt, names, shapes, grad_expr, reader, tol)
     derivation.layout = layout if layout in ("gradient", "numerator") else derivation.in_layout(layout).layout
     derivation.fixed = {k: x for k, x in enumerate(args) if shapes[k] is None}
-    for inputs in (args, fresh_arguments(args, np.random.default_rng(seed), f)):
+    derivation.lifted = tuple(leaves)
+    fresh = fresh_arguments(args, np.random.default_rng(seed), f, derivation.lifted, wrt, names)
+    for inputs in (args, fresh):
         report = derivation.check(*inputs)
         if not report.ok:
             formula = derivation.expr.text(derivation.style)
             raise DerivationError(f"derive: the derived formula {formula} disagrees with the engine's gradient "
-                                  f"({report}); this is a bug in a symbolic rule, please report it")
+                                  f"({report}). Either f computes a constant from its inputs' numbers (x.data, "
+                                  "which the graph records as a number, not as a function of x), or a symbolic rule "
+                                  "is wrong: please report it")
     return derivation
 
 

@@ -514,20 +514,24 @@ class Power(Expr):
 
     def text(self, style: Style) -> str:
         k = number_text(self.k)
-        if isinstance(self.operand, Map) and self.operand.fn in _FUNCTION_TEXT and float(self.k).is_integer():
-            name = _FUNCTION_TEXT[self.operand.fn]
-            return f"{name}{k.replace('−', '-').translate(_SUP)}({self.operand.operand.text(style)})"
-        if self.operand.is_scalar:
-            return wrap(self.operand, ATOM, style) + (k.replace("−", "-").translate(_SUP)
-                                                       if float(self.k).is_integer() else f"^{k}")
-        return wrap(self.operand, ATOM, style) + f"^∘{k}"
+        sup = k.replace("−", "-").translate(_SUP) if float(self.k).is_integer() else f"^{k}"
+        if _function_power(self):
+            name = _FUNCTION_TEXT[self.operand.fn]  # type: ignore[attr-defined]
+            return f"{name}{sup}({self.operand.operand.text(style)})"  # type: ignore[attr-defined]
+        return wrap(self.operand, ATOM, style) + ("" if self.operand.is_scalar else "∘") + sup
 
     def tex(self, style: Style) -> str:
         k = number_text(self.k, True)
-        if isinstance(self.operand, Map) and self.operand.fn in _FUNCTION_TEX and float(self.k).is_integer():
+        if _function_power(self):
             return f"{_FUNCTION_TEX[self.operand.fn]}^{{{k}}}\\left({self.operand.operand.tex(style)}\\right)"
         circ = "" if self.operand.is_scalar else r"\circ "
         return wrap(self.operand, ATOM, style, True) + f"^{{{circ}{k}}}"
+
+
+def _function_power(e: Power) -> bool:
+    """``tanh²(Z)``: a positive integer power of a named elementwise function."""
+    return (isinstance(e.operand, Map) and e.operand.fn in _FUNCTION_TEXT and e.operand.fn not in ("sqrt", "step")
+            and float(e.k).is_integer() and e.k > 0)
 
 
 _FUNCTION_TEXT = {"tanh": "tanh", "exp": "exp", "log": "log", "sigmoid": "σ", "sin": "sin", "cos": "cos",
@@ -583,7 +587,7 @@ class Softmax(Expr):
     """``softmax`` of each column (``axis=0``, the seed's samples) or each row (``axis=1``, attention)."""
 
     operand: Expr
-    axis: int
+    axis: int | None  # None: over every entry
 
     @property
     def shape(self) -> Shape:
@@ -594,8 +598,9 @@ class Softmax(Expr):
 
     def evaluate(self, env: Env) -> np.ndarray:
         x = self.operand.evaluate(env)
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))
-        return e / e.sum(axis=self.axis, keepdims=True)
+        axis = (0, 1) if self.axis is None else self.axis
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        return e / e.sum(axis=axis, keepdims=True)
 
     def text(self, style: Style) -> str:
         return f"softmax({self.operand.text(style)})"

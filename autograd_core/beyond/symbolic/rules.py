@@ -415,13 +415,10 @@ def logsumexp_vjp(g: Expr, x: Operand, axis: int | None, keep_shape: NpShape, sh
 
 
 def softmax_of(x: Expr, axis: int | None) -> Expr:
-    if axis is None:
-        return Softmax(x, 0) if x.shape[1] == 1 else Softmax(x, 1) if x.shape[0] == 1 else _softmax_all(x)
+    """``softmax`` along ``axis`` (``None``: over every entry; for a vector, its one axis)."""
+    if axis is None and 1 in x.shape:
+        axis = 0 if x.shape[1] == 1 else 1
     return Softmax(x, axis)
-
-
-def _softmax_all(x: Expr) -> Expr:
-    raise refuse("logsumexp over every entry of a matrix")
 
 
 __all__ = ["FORWARD", "LOCAL", "REVERSE", "NotDerivable", "Operand", "broadcast", "contract", "forward",
