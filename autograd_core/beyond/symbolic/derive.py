@@ -283,7 +283,7 @@ class _Reader:
         after_product = t._op in (ops.ADD, ops.SUB, ops.MUL, ops.DIV) and any(map(is_product, t._parents))
         if after_product and not any(map(is_product, users)) and (feeds_lse or t._op is ops.ADD):
             return self.fresh_name(["S"] if rows else ["Z"])
-        if is_product(t) and (nonlinear or feeds_lse):
+        if is_product(t) and (nonlinear or feeds_lse or all(u._op is ops.SUB for u in users)):
             return self.fresh_name(["S"] if rows else ["Z"])
         return None
 
