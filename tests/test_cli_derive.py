@@ -60,7 +60,7 @@ def test_numerator_layout_and_latex(capsys):
     ("sum(X)", ["X=2y3"], "cannot read --shape"),
 ])
 def test_refusals_are_one_line_without_traceback(capsys, formula, shapes, message):
-    code, out, err = run(capsys, formula, "--shape", *shapes)
+    code, _, err = run(capsys, formula, "--shape", *shapes)
     assert code == 2
     assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
 
