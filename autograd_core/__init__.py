@@ -22,6 +22,7 @@ _EXPORTS: dict[str, str] = {
     "value_and_grad": "beyond.functional",
     "vjp": "beyond.functional",
     "check_derivation": "beyond.derivation",
+    "derive": "beyond.symbolic.derive",
     "GradcheckError": "beyond.gradcheck",
     "gradcheck": "beyond.gradcheck",
     "backward_steps": "engine.graph",
@@ -82,6 +83,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .beyond.forward import Dual  # noqa: F401
     from .beyond.functional import grad, hessian, jacobian, jvp, value_and_grad, vjp  # noqa: F401
     from .beyond.gradcheck import GradcheckError, gradcheck  # noqa: F401
+    from .beyond.symbolic.derive import derive  # noqa: F401
     from .engine.graph import backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order  # noqa: F401
     from .layer import closed_form  # noqa: F401
     from .learn import nn, optim  # noqa: F401

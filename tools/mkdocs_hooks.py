@@ -13,6 +13,8 @@
   asks the kernel manager to provision CurveZMQ keys (``transport_encryption = "auto"``: only for a
   kernelspec that declares it supports them), and this hook puts that folder on ``JUPYTER_CONFIG_PATH``
   for the build.
+* **Kernels that import this tree.** The executed notebooks import ``autograd_core`` from the tree being
+  built (its root is put first on ``PYTHONPATH``), not from whichever copy the environment has installed.
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ def on_config(config):
     entries = path.split(os.pathsep) if path else []
     if str(JUPYTER_CONFIG_DIR) not in entries:
         os.environ["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(JUPYTER_CONFIG_DIR), *entries])
+    root = str(Path(config.config_file_path).resolve().parent)
+    python_path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if root not in python_path:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *python_path])
     return config
 
 

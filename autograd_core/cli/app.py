@@ -93,6 +93,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return main(args)
 
 
+def _add_derive_arguments(parser: argparse.ArgumentParser) -> None:
+    from .derive import add_arguments
+
+    add_arguments(parser)
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    """``autograd-core derive FORMULA --shape ...``: a gradient's matrix formula (:mod:`autograd_core.cli.derive`)."""
+    from .derive import main
+
+    return main(args)
+
+
 def _version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -161,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_check_arguments(check)
     check.set_defaults(func=cmd_check)
+    derive = sub.add_parser(
+        "derive",
+        help="derive the matrix formula of a gradient (∇_W = (1/m) G Xᵀ ...) and check it against the engine",
+        description='Parse a matrix formula such as "mean(tanh(W@X + b))" (a whitelist, never eval), trace it on '
+        "the Tensor engine at random arguments of the given shapes, derive the gradient's matrix formula by symbolic "
+        "reverse mode, print it, and check it against the engine's gradient at fresh inputs. Exit status 1 if "
+        "they disagree, 2 for a formula or shape that is refused.",
+    )
+    _add_derive_arguments(derive)
+    derive.set_defaults(func=cmd_derive)
     return parser
 
 

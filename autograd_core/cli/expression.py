@@ -299,3 +299,123 @@ def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Valu
     if not root.label and "out" not in leaves:
         root.label = "out"
     return root, leaves
+
+
+# --- matrix formulas: the parser of ``autograd-core derive`` ------------------------------------------
+#: Functions of whole arrays a matrix formula may call, besides the table's elementwise ones (FUNCTIONS):
+#: ``sum``/``mean`` of every entry, ``det``, ``inv``, ``trace``, ``logdet`` (ln|det|), and ``softmax``/
+#: ``logsumexp`` of each column (the seed's samples are columns).
+MATRIX_FUNCTIONS = ("det", "inv", "logdet", "logsumexp", "mean", "softmax", "sum", "trace")
+_MATRIX_BINARY = {**_BINARY, ast.MatMult: "@"}
+
+
+def parse_matrix(text: str) -> ast.Expression:
+    """:func:`parse` for matrix formulas: the same whitelist, plus ``@``, ``.T`` and :data:`MATRIX_FUNCTIONS`.
+
+    ``"mean(tanh(W@X + b))"``, ``"trace(X.T @ A @ X)"``, ``"det(X)"``. Never ``eval``: anything else is an
+    :class:`ExpressionError` naming what was refused and where.
+    """
+    if not isinstance(text, str) or len(text) > MAX_LENGTH or not text.strip():
+        return parse(text)  # the same one-line refusals
+    stripped = text.strip()
+    try:
+        tree = ast.parse(stripped, mode="eval")
+    except SyntaxError:
+        return parse(text)  # raises, naming the column
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise ExpressionError(f"cannot parse the expression: {type(exc).__name__}") from None
+    allowed = set(FUNCTIONS) | set(MATRIX_FUNCTIONS)
+    callee = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    for node in ast.walk(tree):
+        if id(node) in callee and isinstance(node, ast.Name):
+            continue
+        if isinstance(node, (ast.Expression, ast.Load)) or type(node) in _MATRIX_BINARY or type(node) in _UNARY:
+            continue
+        if isinstance(node, ast.BinOp) and type(node.op) not in _MATRIX_BINARY:
+            raise _refuse(node, stripped, f"operator {type(node.op).__name__}")
+        if isinstance(node, ast.UnaryOp) and type(node.op) not in _UNARY:
+            raise _refuse(node, stripped, f"operator {type(node.op).__name__}")
+        if isinstance(node, ast.BinOp | ast.UnaryOp):
+            continue
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+                raise _refuse(node, stripped, f"constant of type {type(node.value).__name__}")
+        elif isinstance(node, ast.Attribute):
+            if node.attr != "T":
+                raise _refuse(node, stripped, f"attribute .{node.attr} (only .T, the transpose)")
+        elif isinstance(node, ast.Name):
+            if not _NAME.match(node.id) or node.id in allowed:
+                raise _refuse(node, stripped, f"name {node.id!r} (a variable name that is not a function's)")
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in allowed:
+                name = getattr(node.func, "id", "something that is not a plain function name")
+                raise _refuse(node, stripped, f"call to {name!r} (allowed functions: {', '.join(sorted(allowed))})")
+            if node.keywords or len(node.args) != 1 or isinstance(node.args[0], ast.Starred):
+                raise _refuse(node, stripped, f"call to {node.func.id}() with other than one positional argument")
+        else:
+            raise _refuse(node, stripped)
+    return tree
+
+
+def _matrix_call(name: str, x: Any) -> Any:
+    from ..tensor import Tensor
+    from ..tensor import functions as F
+
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    calls = {
+        "sum": lambda: x.sum(), "mean": lambda: x.mean(), "det": lambda: F.det(x), "inv": lambda: F.inv(x),
+        "trace": lambda: Tensor.einsum("ii->", x), "logdet": lambda: F.slogdet(x).logabsdet,
+        "softmax": lambda: F.softmax(x, axis=0), "logsumexp": lambda: F.logsumexp(x, axis=0),
+    }
+    return calls[name]() if name in calls else getattr(x, name)()
+
+
+def matrix_function(text: str, names: list[str]) -> Any:
+    """The formula as a function of Tensors with parameters ``names`` (in that order), for ``derive``.
+
+    Every variable of the formula must be among ``names`` and every name must be used; both mistakes are named.
+    """
+    import inspect
+
+    tree = parse_matrix(text)
+    calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    used = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in calls})
+    missing, unknown = [v for v in used if v not in names], [v for v in names if v not in used]
+    if missing:
+        raise ExpressionError(f"missing shape for {', '.join(map(repr, missing))}: add --shape "
+                              + " ".join(f"{v}=..." for v in missing))
+    if unknown:
+        raise ExpressionError(f"unknown variable {', '.join(map(repr, unknown))}: the formula uses {', '.join(used)}")
+    body = tree.body
+
+    def f(*arrays: Any) -> Any:
+        env = dict(zip(names, arrays, strict=True))
+        results: dict[int, Any] = {}
+        stack: list[tuple[ast.AST, bool]] = [(body, False)]
+        while stack:  # post-order with an explicit stack, as _evaluate
+            node, ready = stack.pop()
+            if not ready:
+                stack.append((node, True))
+                kids = [node.value] if isinstance(node, ast.Attribute) else _operands(node)
+                stack.extend((k, False) for k in kids)
+                continue
+            if isinstance(node, ast.Constant):
+                results[id(node)] = float(node.value)
+            elif isinstance(node, ast.Name):
+                results[id(node)] = env[node.id]
+            elif isinstance(node, ast.Attribute):
+                results[id(node)] = results[id(node.value)].T
+            elif isinstance(node, ast.UnaryOp):
+                operand = results[id(node.operand)]
+                results[id(node)] = -operand if isinstance(node.op, ast.USub) else operand
+            elif isinstance(node, ast.BinOp):
+                a, b = results[id(node.left)], results[id(node.right)]
+                results[id(node)] = a @ b if isinstance(node.op, ast.MatMult) else _apply(type(node.op), a, b)
+            elif isinstance(node, ast.Call):
+                results[id(node)] = _matrix_call(node.func.id, results[id(node.args[0])])
+        return results[id(body)]
+
+    f.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(v, inspect.Parameter.POSITIONAL_OR_KEYWORD) for v in names])
+    f.__name__ = "f"
+    return f
