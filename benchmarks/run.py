@@ -457,6 +457,8 @@ def section_verify(cfg: Config) -> Section:
         row = Row(f"verify.{i}", f"autograd-core verify ({p},{n},{m}): {ways}", seconds(t))
         if i == 0:
             row.target, row.status = "< 1 s", verdict(t < 1)
+        elif (p, n, m) == (32, 32, 64):
+            row.target, row.status = "< 0.3 s", verdict(t < 0.3)
         if result["failed"]:
             row.ours += f" — **verify failed {result['failed']} of {result['quantities']} quantities**"
             if result["first_error"]:

@@ -272,6 +272,29 @@ def _fd(pb: Problem, base: np.ndarray, outputs: Callable[[np.ndarray], np.ndarra
     return ((losses[:half] - losses[half:]) / (2 * FD_EPS)).reshape(base.shape)
 
 
+def _fd_of_samples(pb: Problem) -> np.ndarray:
+    """∂L/∂X by central differences, one column of samples at a time.
+
+    By Eq. 26, ``L = (1/m) Σ_k L^(k)``, and moving ``x_j^(k)`` moves only ``z^(k)``, hence only ``L^(k)``: the
+    central difference of ``L`` is that of ``L^(k)`` divided by ``m``, the other samples' terms being the same
+    numbers on both sides. So each of the ``2·n·m`` perturbed inputs is one column, not a whole batch (``m``
+    times less work than :func:`_fd`, and no rounding from the unchanged terms).
+    """
+    W, X, b, h = pb.W, pb.X, pb.b, FD_EPS
+    n, m = X.shape
+    cols = np.broadcast_to(X.T[None], (n, m, n)).copy()  # cols[j, k] = x^(k)
+    diag = np.arange(n)
+    losses = []
+    for step in (h, -h):
+        moved = cols.copy()
+        moved[diag, :, diag] += step  # moved[j, k] = x^(k) + step·e_j
+        Z = (moved @ W.T + b).reshape(n * m, -1).T  # column (j, k): z of the moved sample
+        target = None if pb.target is None else np.asarray(pb.target)
+        tiled = None if target is None else (np.tile(target, (1, n)) if pb.loss == "squares" else np.tile(target, n))
+        losses.append(np.asarray(PER_SAMPLE_LOSSES[pb.loss](Z, tiled), dtype=float))
+    return ((losses[0] - losses[1]) / (2 * h * m)).reshape(n, m)
+
+
 def finite_difference_results(pb: Problem) -> dict[str, np.ndarray]:
     """Every derivative by central differences of the loss (the loss value itself is not a derivative)."""
     W, X, b, x = pb.W, pb.X, pb.b, pb.x[:, None]  # one datum as an n×1 batch
@@ -287,7 +310,7 @@ def finite_difference_results(pb: Problem) -> dict[str, np.ndarray]:
     jac = ((zs[:n] - zs[n:]) / (2 * FD_EPS)).T  # column j = ∂z/∂x_j
     batch = {
         "W": _fd(pb, W, lambda Ws: Ws @ X + b[:, None], pb.target),
-        "X": _fd(pb, X, lambda Xs: W @ Xs + b[:, None], pb.target),
+        "X": _fd_of_samples(pb),
         "b": _fd(pb, b, lambda bs: (W @ X)[None] + bs[:, :, None], pb.target),
     }
     return {
