@@ -267,31 +267,13 @@ class Value:
         return (op.d_a(SCALAR, a.data, b.data, self.data), op.d_b(SCALAR, a.data, b.data, self.data))
 
     def _propagate(self) -> None:
-        # Written out rather than built on _locals(): this loop body runs once per node and
-        # is most of backward()'s time (benchmarks/, scalar rows). The table's own add, mul, tanh and
-        # relu -- most nodes of a network -- are applied inline, with exactly the table's arithmetic
-        # (tests/test_rules.py compares them); an entry replaced in the table is not `is` the original,
-        # so it takes the general path below.
-        # A product that is not NaN equals the select of a piecewise rule (ops.chain), so the
-        # select is only evaluated when NaN appears (an inf or NaN upstream times a local 0).
-        op, a, b, g = self._op, self._a, self._b, self.grad
-        if op is _ADD:
-            a.grad += g
-            b.grad += g
-            return
-        if op is _MUL:
-            a.grad += g * b.data
-            b.grad += g * a.data
-            return
-        if op is _TANH:
-            out = self.data
-            a.grad += g * (1.0 - out * out)
-            return
-        if op is _RELU:
-            if a.data > 0:
-                a.grad += g
-            return
-        out = self.data
+        """Add ``grad · local`` into each operand's ``grad``, the local derivative read from the table.
+
+        Written out rather than built on _locals(), for speed. A product that is not NaN equals the
+        select of a piecewise rule (ops.chain), so the select is only evaluated when NaN appears (an
+        inf or NaN upstream times a local 0).
+        """
+        op, a, b, g, out = self._op, self._a, self._b, self.grad, self.data
         if b is None:
             c = g * op.derivative(SCALAR, a.data, out)
             if c != c and op.keep is not None:
@@ -304,6 +286,37 @@ class Value:
         else:
             for parent, contribution in self._vjp(g):
                 parent.grad += contribution
+
+    @staticmethod
+    def _sweep(order: list[Value]) -> None:
+        """The backward sweep over ``order`` (``engine.graph.backward`` hands it to the node class).
+
+        Most nodes of a network are the table's own add, mul, tanh and relu: those are applied right
+        here, with exactly the table's arithmetic (tests/test_rules.py compares them bit for bit), which
+        saves a method call per node; every other node takes :meth:`_propagate`. An entry replaced in
+        the table is not ``is`` the original, so it takes the general path too.
+        """
+        for node in reversed(order):
+            op = node._op
+            if op is None:
+                continue
+            g = node.grad
+            if op is _ADD:
+                node._a.grad += g
+                node._b.grad += g
+            elif op is _MUL:
+                a, b = node._a, node._b
+                a.grad += g * b.data
+                b.grad += g * a.data
+            elif op is _TANH:
+                out = node.data
+                node._a.grad += g * (1.0 - out * out)
+            elif op is _RELU:
+                a = node._a
+                if a.data > 0:
+                    a.grad += g
+            else:
+                node._propagate()
 
     def _contributions(self) -> list[tuple[int, Value, Any, Any]]:
         g, op, data = self.grad, self._op, self._operand_data()
