@@ -89,7 +89,7 @@ class Value:
     @staticmethod
     def _node(data: float, op: Unary | Binary, a: Value, b: Value | None = None) -> Value:
         # Skips __init__'s type check: data computed by the engine is always a float.
-        out = Value.__new__(Value)
+        out = _new(Value)
         out.data = data
         out.grad = 0.0
         out.label = ""
@@ -413,6 +413,8 @@ class Value:
         return f"Value(data={self.data:.6g}, grad={_short(self.grad)}{label})"
 
 
+
+_new = object.__new__  # a node without __init__'s checks: engine-computed data is always a float
 
 # The table's own entries, as imported: the fast paths above apply to these objects only, so an entry
 # replaced in the table (ops.TANH = a broken rule, as tests do on purpose) takes effect everywhere.
