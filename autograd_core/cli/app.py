@@ -1,12 +1,13 @@
 """The ``autograd-core`` command line.
 
-Subcommands are registered in :func:`build_parser`; each lives in a small function that
-returns the process exit status.
+Subcommands are registered in :func:`build_parser`; each but ``demo`` lives in its own module
+``cli/<name>.py``, with ``add_arguments(parser)`` and a runner that returns the process exit status.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -41,69 +42,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _add_verify_arguments(parser: argparse.ArgumentParser) -> None:
-    from .verify import add_arguments
-
-    add_arguments(parser)
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    """``autograd-core verify``: the verification table of :mod:`autograd_core.layer.verify`."""
-    from .verify import main
-
-    return main(args)
-
-
-def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    from .train import add_arguments
-
-    add_arguments(parser)
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    """``autograd-core train moons|digits``: the training demos of :mod:`autograd_core.learn.training`."""
-    from .train import main
-
-    return main(args)
-
-
-def _add_graph_arguments(parser: argparse.ArgumentParser) -> None:
-    from .graph import add_arguments
-
-    add_arguments(parser)
-
-
-def cmd_graph(args: argparse.Namespace) -> int:
-    """``autograd-core graph``: formula -> graph -> gradients -> drawing (:mod:`autograd_core.cli.graph`)."""
-    from .graph import main_graph
-
-    return main_graph(args)
-
-
-def _add_check_arguments(parser: argparse.ArgumentParser) -> None:
-    from .check import add_arguments
-
-    add_arguments(parser)
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    """``autograd-core check LOSS CANDIDATE...``: name the mistakes of hand-derived gradients."""
-    from .check import main
-
-    return main(args)
-
-
-def _add_derive_arguments(parser: argparse.ArgumentParser) -> None:
-    from .derive import add_arguments
-
-    add_arguments(parser)
-
-
-def cmd_derive(args: argparse.Namespace) -> int:
-    """``autograd-core derive FORMULA --shape ...``: a gradient's matrix formula (:mod:`autograd_core.cli.derive`)."""
-    from .derive import main
-
-    return main(args)
+def _wire(parser: argparse.ArgumentParser, name: str, runner: str = "main") -> None:
+    """Give a subcommand its module's options and its runner: ``cli/<name>.py``'s ``add_arguments`` and ``main``."""
+    module = importlib.import_module(f".{name}", __package__)
+    module.add_arguments(parser)
+    parser.set_defaults(func=getattr(module, runner))
 
 
 def _version() -> str:
@@ -145,8 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         "graph, the Tensor engine, the seed's closed forms and central finite differences, and print the max abs "
         "difference of each from the closed form. Exit status 1 if any quantity disagrees.",
     )
-    _add_verify_arguments(verify)
-    verify.set_defaults(func=cmd_verify)
+    _wire(verify, "verify")
     train = sub.add_parser(
         "train",
         help="train an MLP: moons (scalar Value engine) or digits (Tensor engine), with a progress bar",
@@ -154,16 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         "Tensor MLP 64-64-10 on the UCI digits shipped with the package (target: >= 95% on a held-out quarter). "
         "Prints the final accuracy; exit status 1 if the target was not reached.",
     )
-    _add_train_arguments(train)
-    train.set_defaults(func=cmd_train)
+    _wire(train, "train")
     graph = sub.add_parser(
         "graph",
         help="build a graph from a formula, print its gradients and draw it (SVG/PNG/PDF)",
         description='Parse a formula such as "tanh(w*x + b)" (a whitelist of operators and functions, never '
         "eval), build it from Values, run backward, print every input's gradient and optionally draw the graph.",
     )
-    _add_graph_arguments(graph)
-    graph.set_defaults(func=cmd_graph)
+    _wire(graph, "graph", "main_graph")
     check = sub.add_parser(
         "check",
         help="grade hand-derived gradients: ok, or the mistake (transposed, missing 1/m, sign, ...)",
@@ -172,8 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
         "candidate: ok, or the mistakes check_derivation recognises. The files are run as Python: check only code "
         "you would run yourself. Exit status 1 if any candidate is wrong or broken.",
     )
-    _add_check_arguments(check)
-    check.set_defaults(func=cmd_check)
+    _wire(check, "check")
     derive = sub.add_parser(
         "derive",
         help="derive the matrix formula of a gradient (∇_W = (1/m) G Xᵀ ...) and check it against the engine",
@@ -182,8 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
         "reverse mode, print it, and check it against the engine's gradient at fresh inputs. Exit status 1 if "
         "they disagree, 2 for a formula or shape that is refused.",
     )
-    _add_derive_arguments(derive)
-    derive.set_defaults(func=cmd_derive)
+    _wire(derive, "derive")
     return parser
 
 

@@ -7,6 +7,7 @@ import itertools
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -238,34 +239,27 @@ def main(args: Any) -> int:
     return 0 if result.reached else 1
 
 
-def _positive_int(text: str) -> int:
+def _parsed(text: str, parse: Callable[[str], Any], ok: Callable[[Any], bool], what: str) -> Any:
+    """``parse(text)`` if it reads and passes ``ok``, else argparse's one-line refusal naming ``what``."""
     try:
-        value = int(text)
+        value = parse(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {quote(text)}")
+        value = None
+    if value is None or not ok(value):
+        raise argparse.ArgumentTypeError(f"expected {what}, got {quote(text)}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _parsed(text, int, lambda v: v >= 1, "a positive integer")
 
 
 def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {quote(text)}")
-    return value
+    return _parsed(text, float, lambda v: math.isfinite(v) and v > 0, "a positive number")
 
 
 def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {quote(text)}")
-    return value
+    return _parsed(text, int, lambda v: v >= 0, "a non-negative integer")
 
 
 def _sizes(text: str) -> tuple[int, ...]:

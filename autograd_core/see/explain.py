@@ -67,14 +67,18 @@ class PathTerm(NamedTuple):
 
 
 # --- naming nodes in formulas ----------------------------------------------------------------
-def _fraction(value: Any) -> str:
-    """``0.25 -> "1/4"``: the 1/m of Eq. 26 is easier to recognise as a fraction."""
+def unit_fraction(value: Any) -> str | None:
+    """``0.25 -> "1/4"``: the 1/m of Eq. 26 is easier to recognise as a fraction; ``None`` if not one."""
     if isinstance(value, float) and value != 0 and math.isfinite(value):
         inverse = 1.0 / value
         whole = round(inverse)
         if 2 <= abs(whole) <= 1000 and abs(inverse - whole) < 1e-9 * abs(whole):
             return f"{'-' if whole < 0 else ''}1/{abs(whole)}"
-    return summarize(value)
+    return None
+
+
+def _fraction(value: Any) -> str:
+    return unit_fraction(value) or summarize(value)
 
 
 def _is_zero(g: Any) -> bool:

@@ -42,7 +42,7 @@ from ..engine import graph
 from ..engine.graph import topological_order
 from . import renderers as _render
 from .draw import DEFAULT_MAX_NODES, describe, draw, edge_locals, require_node, summarize
-from .explain import Explanation, Term, count_paths
+from .explain import Explanation, Term, count_paths, unit_fraction
 from .grouping import Group, label_stem
 
 __all__ = ["Explorer", "Recorder", "Snapshot", "explore"]
@@ -71,13 +71,7 @@ def _fmt(x: Any) -> str:
 
 
 def _fraction(value: Any) -> str:
-    """``0.25 -> "1/4"``: the 1/m of Eq. 26 reads better as a fraction."""
-    if isinstance(value, float) and value != 0 and math.isfinite(value):
-        inverse = 1.0 / value
-        whole = round(inverse)
-        if 2 <= abs(whole) <= 1000 and abs(inverse - whole) < 1e-9 * abs(whole):
-            return f"{'-' if whole < 0 else ''}1/{abs(whole)}"
-    return _fmt(value)
+    return unit_fraction(value) or _fmt(value)
 
 
 def _shape(node: Any) -> str:

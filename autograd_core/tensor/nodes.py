@@ -147,10 +147,8 @@ def linear_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Te
     the table's reverse rule per operand."""
     call, parents = node._op, node._parents
     xp, operands, out = (GRAPH, parents, node) if create_graph else (ARRAY, [p.data for p in parents], node.data)
-    if isinstance(call.entry, ops.Function):
-        return [(i, p, None, call.entry.vjp(xp, call.params, g, i, operands, out))
-                for i, p in enumerate(parents) if p.requires_grad]
-    return [(i, p, None, call.entry.vjp(xp, call.params, g, i, operands))
+    extra = (out,) if isinstance(call.entry, ops.Function) else ()  # a function's rule reads its output too
+    return [(i, p, None, call.entry.vjp(xp, call.params, g, i, operands, *extra))
             for i, p in enumerate(parents) if p.requires_grad]
 
 

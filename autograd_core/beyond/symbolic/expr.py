@@ -639,8 +639,8 @@ class LogSumExp(Expr):
 
 
 @dataclass(frozen=True)
-class Det(Expr):
-    """``det(X)``, a scalar (Cookbook eq. 49: ``∂det X/∂X = det(X) X⁻ᵀ``)."""
+class _ScalarOf(Expr):
+    """A scalar function of one matrix (det, ln|det|, tr): a 1×1 result."""
 
     operand: Expr
 
@@ -650,6 +650,11 @@ class Det(Expr):
 
     def children(self) -> tuple[Expr, ...]:
         return (self.operand,)
+
+
+@dataclass(frozen=True)
+class Det(_ScalarOf):
+    """``det(X)``, a scalar (Cookbook eq. 49: ``∂det X/∂X = det(X) X⁻ᵀ``)."""
 
     def evaluate(self, env: Env) -> np.ndarray:
         return np.linalg.det(self.operand.evaluate(env)).reshape(1, 1)
@@ -662,17 +667,8 @@ class Det(Expr):
 
 
 @dataclass(frozen=True)
-class LogAbsDet(Expr):
+class LogAbsDet(_ScalarOf):
     """``ln|det X|``, a scalar (Cookbook eq. 57: its gradient is ``X⁻ᵀ``)."""
-
-    operand: Expr
-
-    @property
-    def shape(self) -> Shape:
-        return (1, 1)
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def evaluate(self, env: Env) -> np.ndarray:
         return np.asarray(np.linalg.slogdet(self.operand.evaluate(env))[1]).reshape(1, 1)
@@ -685,17 +681,8 @@ class LogAbsDet(Expr):
 
 
 @dataclass(frozen=True)
-class Trace(Expr):
+class Trace(_ScalarOf):
     """``tr(A)``, a scalar (Cookbook eq. 99-122)."""
-
-    operand: Expr
-
-    @property
-    def shape(self) -> Shape:
-        return (1, 1)
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def evaluate(self, env: Env) -> np.ndarray:
         return np.trace(self.operand.evaluate(env)).reshape(1, 1)
