@@ -30,10 +30,11 @@ class Plan(NamedTuple):
     inputs: tuple[str, ...]
     output: str
     ellipsis: str  # the letters standing for '...' axes (for messages)
+    subscripts: str  # "<inputs>-><output>", explicit (made once: every forward and backward reads it)
 
-    @property
-    def subscripts(self) -> str:
-        return f"{','.join(self.inputs)}->{self.output}"
+
+def make_plan(inputs: tuple[str, ...], output: str, ellipsis: str = "") -> Plan:
+    return Plan(inputs, output, ellipsis, f"{','.join(inputs)}->{output}")
 
 
 @lru_cache(maxsize=4)
@@ -74,7 +75,7 @@ def grad_spec(inputs: tuple[str, ...], output: str, i: int) -> GradSpec:
     lonely = tuple(axis for axis, letter in enumerate(target) if letter not in available)
     result = "".join(letter for axis, letter in enumerate(target) if axis not in lonely)
     terms = (output, *(inputs[j] for j in others), *deltas)
-    return GradSpec(Plan(terms, result, ""), others, tuple(delta_axes), lonely)
+    return GradSpec(make_plan(terms, result), others, tuple(delta_axes), lonely)
 
 
 @lru_cache(maxsize=1024)
@@ -116,7 +117,7 @@ def parse(subscripts: str, ndims: tuple[int, ...]) -> Plan:
     else:  # numpy's implicit form: the '...' axes, then the letters used once, in sorted order
         counts = "".join(terms).replace("...", "")
         output = ell + "".join(sorted(c for c in set(counts) if counts.count(c) == 1))
-    return Plan(inputs, output, ell)
+    return make_plan(inputs, output, ell)
 
 
 def check_sizes(plan: Plan, shapes: tuple[tuple[int, ...], ...], subscripts: str) -> None:
@@ -157,6 +158,7 @@ class _PairPlan(NamedTuple):
     out_perm: tuple[int, ...] | None  # batch + a_free + b_free -> output order
     shared: tuple[tuple[int, int], ...]  # (axis in a, axis in b) of letters both carry
     swap: bool  # the plan multiplies the second operand by the first
+    plain: bool  # one free axis each, one contracted, no batch, nothing summed: a @ b needs no reshape
 
 
 class _SumPlan(NamedTuple):
@@ -207,6 +209,8 @@ def _pair_plan(a: str, b: str, out: str) -> _PairPlan:
         out_perm=None if identity(out_perm) else out_perm,
         shared=tuple((a.index(c), b.index(c)) for c in a if c in b),
         swap=False,
+        plain=(len(batch), len(a_free), len(contracted), len(b_free)) == (0, 1, 1, 1)
+        and len(a_kept) == len(a) and len(b_kept) == len(b),
     )
 
 
@@ -220,12 +224,24 @@ def contract(subscripts: str, arrays: list[Any]) -> np.ndarray:
         return x if plan.perm is None else x.transpose(plan.perm)
     if isinstance(plan, _PairPlan):
         a, b = arrays[::-1] if plan.swap else arrays
-        if all(a.shape[i] == b.shape[j] for i, j in plan.shared):  # size-1 broadcasting goes to np.einsum
+        if _same_sizes(plan.shared, a.shape, b.shape):  # size-1 broadcasting goes to np.einsum
             return _pair_product(plan, a, b)
     return np.einsum(subscripts, *arrays, optimize=len(arrays) > 2 or "greedy")
 
 
+def _same_sizes(shared: tuple[tuple[int, int], ...], a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    for i, j in shared:
+        if a[i] != b[j]:
+            return False
+    return True
+
+
 def _pair_product(p: _PairPlan, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if p.plain:  # a matrix product as it stands (after transposes): the reshapes below would be no-ops
+        a = a if p.a_perm is None else a.transpose(p.a_perm)
+        b = b if p.b_perm is None else b.transpose(p.b_perm)
+        r = np.matmul(a, b)
+        return r if p.out_perm is None else r.transpose(p.out_perm)
     if p.a_sum:
         a = a.sum(axis=p.a_sum)
     if p.b_sum:

@@ -106,6 +106,26 @@ def check_conversion(node: Any, what: str) -> None:
     )
 
 
+class GraphFreedError(RuntimeError):
+    """A graph that ``backward(retain_graph=False)`` let go of was read again.
+
+    The lean sweep drops each node's links to its operands, and its gradient, once the node has passed
+    its gradient on (as PyTorch frees a graph's saved tensors), so the forward values nobody else holds
+    are freed during the sweep. What is left cannot be drawn, explained or differentiated again: walking
+    it would silently stop at the first freed node, so it raises this instead.
+    """
+
+
+def graph_freed(node: Any) -> GraphFreedError:
+    """The error for reading the links of ``node``, a node of a freed graph."""
+    return GraphFreedError(
+        f"this graph was freed by backward(retain_graph=False) (at a node of op {node.op!r}): its links and "
+        f"intermediate gradients are gone, so it cannot be walked again (backward, draw, explain, explore, "
+        f"derive). Call backward() with retain_graph=True (the default) to keep the graph, or compute the "
+        f"forward pass again"
+    )
+
+
 _FINISH = object()  # stack marker: "the node below me has all its parents emitted"
 
 
@@ -184,7 +204,7 @@ def _start_pass(root: Node, seed: Any) -> list[Node]:
     return order
 
 
-def backward(root: Node, seed: Any, create_graph: bool = False) -> list[Node]:
+def backward(root: Node, seed: Any, create_graph: bool = False, retain_graph: bool = True) -> list[Node]:
     """Run reverse mode from ``root`` with ``∂root/∂root = seed``; return the order used.
 
     Leaf gradients *accumulate* across calls (as in PyTorch), so call ``zero_grad`` between
@@ -193,13 +213,21 @@ def backward(root: Node, seed: Any, create_graph: bool = False) -> list[Node]:
 
     With ``create_graph=True`` the local derivatives are built from graph operations, so every
     ``grad`` is itself a node that can be differentiated again.
+
+    ``retain_graph=False`` asks the node class's ``_sweep`` to let go of the graph as it goes (see
+    :class:`GraphFreedError`); only a class whose ``_sweep`` takes ``retain_graph`` can (``Tensor``).
     """
+    if not retain_graph and create_graph:
+        raise ValueError("backward(create_graph=True, retain_graph=False): the gradient graph is built from the "
+                         "forward graph, so that graph must be kept; leave retain_graph at its default")
     order = _start_pass(root, seed)
     if create_graph:
         for node in reversed(order):
             if not node._is_leaf:
                 for parent, contribution in node._vjp(node.grad, True):
                     parent._accumulate(contribution)
+    elif not retain_graph:
+        type(root)._sweep(order, retain_graph=False)
     elif hasattr(type(root), "_sweep"):  # a node class with its own (faster) loop over the same order
         type(root)._sweep(order)
     elif hasattr(type(root), "_FRESH_GRAD"):

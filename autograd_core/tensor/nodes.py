@@ -50,6 +50,45 @@ def quiet_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Ten
     return found
 
 
+def sweep(order: list[Tensor], retain_graph: bool) -> None:
+    """The backward sweep on arrays, over ``order`` in reverse (``Tensor.backward`` without ``create_graph``).
+
+    The same terms as :func:`terms` -- ``unbroadcast(g · local)`` with ``local`` from an elementwise entry,
+    or a linear or whole-array entry's reverse rule -- each added into its operand's ``grad`` right away,
+    in one loop: the per-node layers of :meth:`Tensor._propagate` were most of a small network's step.
+
+    With ``retain_graph=False`` a node lets go of its operands and its gradient once it has passed the
+    gradient on, and the sweep of its own entry in ``order``: a forward value that no user variable
+    holds is freed as soon as the last node that reads it is done (the peak memory of a training step).
+    The node's links become ``None``, which :attr:`Tensor.parents` reports as ``GraphFreedError``.
+    """
+    for k in range(len(order) - 1, -1, -1):
+        node = order[k]
+        op = node._op
+        if op is None:
+            continue
+        g = node.grad
+        if g is not None:
+            if type(g) is not np.ndarray:  # a numpy scalar from 0-d arithmetic, a float seed
+                g = as_gradient(g, node.shape)
+            found = linear_terms(node, g, False) if type(op) is Call else elementwise_terms(node, g, False)
+            for _, parent, _, c in found:
+                _add_into(parent, c, g)
+        if not retain_graph:
+            order[k] = None
+            node.grad = node._parents = None
+
+
+def _add_into(parent: Tensor, c: Any, g: Any) -> None:
+    """``parent.grad += c`` (never in place); a leaf's first gradient is its own array (:func:`owned`)."""
+    old = parent.grad
+    if old is None:
+        parent.grad = owned(c, g) if parent._op is None else (np.asarray(c) if type(c) is not np.ndarray else c)
+    else:
+        total = old + c
+        parent.grad = np.asarray(total) if type(total) is not np.ndarray else total
+
+
 def as_gradient(g: Any, shape: tuple[int, ...]) -> np.ndarray:
     g = np.asarray(g, dtype=_FLOAT)
     return g if g.shape == shape else np.broadcast_to(g, shape)
@@ -100,17 +139,14 @@ def power(base: Tensor, exponent: Tensor, checked: bool = True) -> Tensor:
 
 def elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
     """VJP of an elementwise op: ``unbroadcast(g · local)`` per operand, ``local`` from the derivative table."""
-    op = node._op
-    if create_graph:
-        xp, values, out = GRAPH, node._parents, node
-    else:
-        xp, values, out = ARRAY, [p.data for p in node._parents], node.data
-    data = tuple(p.data for p in node._parents)  # which branch a piecewise rule is on
+    op, parents = node._op, node._parents
+    data = tuple([p.data for p in parents])  # which branch a piecewise rule is on
+    xp, values, out = (GRAPH, parents, node) if create_graph else (ARRAY, data, node.data)
     terms = []
-    for i, p in enumerate(node._parents):
+    for i, p in enumerate(parents):
         if p.requires_grad:
             local = _local(node, i, xp, values, out)
-            terms.append((i, p, local, unbroadcast(xp, chain(xp, op, g, local, data, i), p.shape)))
+            terms.append((i, p, local, unbroadcast(xp, chain(xp, op, g, local, data, i), p.data.shape)))
     return terms
 
 

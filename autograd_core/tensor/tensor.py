@@ -128,8 +128,14 @@ class Tensor:
 
     @property
     def parents(self) -> tuple[Tensor, ...]:
-        """The operands this node was computed from, in argument order."""
-        return self._parents
+        """The operands this node was computed from, in argument order.
+
+        ``GraphFreedError`` on a node of a graph that ``backward(retain_graph=False)`` freed.
+        """
+        parents = self._parents
+        if parents is None:
+            raise graph.graph_freed(self)
+        return parents
 
     @property
     def _is_leaf(self) -> bool:
@@ -291,7 +297,7 @@ class Tensor:
         return _node(data, Call(ops.INDEX, index, "[]"), (self,))
 
     # --- reverse mode -------------------------------------------------------------------------
-    def backward(self, gradient: Any = None, create_graph: bool = False) -> None:
+    def backward(self, gradient: Any = None, create_graph: bool = False, retain_graph: bool = True) -> None:
         """Fill ``grad`` of every node below this one with ``∂self/∂node`` (the chain rule, Eq. 4).
 
         Args:
@@ -300,6 +306,12 @@ class Tensor:
                 Must have ``self``'s shape. Default: 1 for a one-entry Tensor.
             create_graph: build the gradients as ``Tensor`` graphs, so they can be
                 differentiated again (second derivatives, Hessian-vector products).
+            retain_graph: keep the graph, the intermediate values and the intermediate gradients
+                (the default: drawings, ``explain`` and the explorer read them after ``backward``).
+                ``False`` lets go of each node once it has passed its gradient on, as PyTorch's
+                default does: intermediate ``grad`` are ``None`` afterwards, the values nobody holds are
+                freed during the sweep (less memory, a faster step: what ``fit`` uses), and reading the
+                graph again raises ``GraphFreedError``.
 
         Leaf gradients accumulate across calls, as in PyTorch; use ``zero_grad()`` in between.
         """
@@ -308,7 +320,7 @@ class Tensor:
                                "computed from was created with requires_grad=True")
         seed = self._seed(gradient)
         with np.errstate(all="ignore"):  # inf / nan results are defined; once for the sweep, not per node
-            graph.backward(self, Tensor._constant(seed) if create_graph else seed, create_graph=create_graph)
+            graph.backward(self, Tensor._constant(seed) if create_graph else seed, create_graph, retain_graph)
 
     def _seed(self, gradient: Any) -> np.ndarray:
         if gradient is None:
@@ -341,6 +353,11 @@ class Tensor:
         grad = g if self.grad is None else self.grad + g
         # 0-d arrays add up to a numpy scalar; grad stays an array of data's shape (writable).
         self.grad = np.array(grad) if type(grad) is np.float64 else grad
+
+    @staticmethod
+    def _sweep(order: list[Tensor], retain_graph: bool = True) -> None:
+        """The backward sweep over ``order`` (``engine.graph.backward`` hands it here): see :func:`.nodes.sweep`."""
+        _nodes.sweep(order, retain_graph)
 
     def _propagate(self) -> None:
         # Called by the sweep inside backward()'s errstate: no errstate of its own.
