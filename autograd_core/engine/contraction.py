@@ -290,13 +290,13 @@ def letters(ndim: int, where: str) -> str:
     return string.ascii_letters[:ndim]
 
 
-
+@lru_cache(maxsize=256)
 def sum_subscripts(ndim: int, axes: tuple[int, ...]) -> str:
     """The contraction that sums the given axes away: ``sum_subscripts(2, (0,)) == 'ab->b'``."""
     names = letters(ndim, "sum")
     return f"{names}->{''.join(c for k, c in enumerate(names) if k not in axes)}"
 
-
+@lru_cache(maxsize=256)
 def transpose_subscripts(perm: tuple[int, ...]) -> str:
     """The contraction that permutes axes: ``transpose_subscripts((1, 0)) == 'ab->ba'``."""
     names = letters(len(perm), "transpose")
