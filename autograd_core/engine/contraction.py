@@ -271,6 +271,8 @@ def axis_index(axis: int, ndim: int, where: str) -> int:
 def normalize_axes(axis: int | Sequence[int] | None, ndim: int, where: str) -> tuple[int, ...]:
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int:  # the common case, without the general checks below
+        return (axis_index(axis, ndim, where),)
     axes = (axis,) if isinstance(axis, numbers.Integral) else axis
     if not isinstance(axes, Sequence) or isinstance(axes, str) or not all(is_int(a) for a in axes):
         raise TypeError(f"{where}: axis must be an int or a tuple of ints, got {axis!r}")

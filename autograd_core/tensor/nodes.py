@@ -26,6 +26,7 @@ from .tensor import _FLOAT, Tensor, _lift, _lift_strict, _node
 __all__ = ["concatenate", "einsum", "stack"]
 
 _TANH = ops.TANH  # the table's own entry, as imported: an entry replaced later is not `is` this one
+_MATRIX_PRODUCT = parse(matmul_subscripts(True, True), (2, 2))  # 'ij,jk->ik', the plan of matrix @ matrix
 
 
 def terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
@@ -260,6 +261,9 @@ def contraction(subscripts: str, tensors: tuple[Tensor, ...], symbol: str, check
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """``a @ b`` with numpy's rules (1-D promotion, broadcast batch axes), as the contraction over ``j``."""
+    left, right = a.data, b.data
+    if left.ndim == 2 == right.ndim and left.shape[1] == right.shape[0]:  # two matrices that align: most products
+        return _node(ops.EINSUM.forward(_MATRIX_PRODUCT, left, right), Call(ops.EINSUM, _MATRIX_PRODUCT, "@"), (a, b))
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul (@): needs operands with at least one axis, got shapes {a.shape} and {b.shape} "
                          "(use * to scale by a scalar)")
