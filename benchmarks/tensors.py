@@ -16,6 +16,7 @@ present); torch gets ``set_num_threads(1)``.
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -156,6 +157,25 @@ def torch_linear(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], 
 
 
 # --- our Tensor ------------------------------------------------------------------------------------------
+def frees_graph() -> bool:
+    """Whether ``Tensor.backward`` takes ``retain_graph`` (and so can free the graph during the sweep)."""
+    from autograd_core.tensor.tensor import Tensor
+
+    return "retain_graph" in inspect.signature(Tensor.backward).parameters
+
+
+def _backward() -> Callable[[Any], None]:
+    """The Tensor contender's ``loss.backward``, chosen once when a step is built.
+
+    ``retain_graph=False`` when the engine has it: the graph and its intermediate values go as the sweep
+    passes them, which is what PyTorch's default ``backward()`` does, so the contenders do the same work.
+    An engine without the keyword keeps its graph until the step drops ``loss``.
+    """
+    if frees_graph():
+        return lambda loss: loss.backward(retain_graph=False)
+    return lambda loss: loss.backward()
+
+
 def tensor_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[np.ndarray]]]:
     from autograd_core.tensor.tensor import Tensor
 
@@ -164,6 +184,7 @@ def tensor_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], li
     params = ws + bs
     x, y, lr = Tensor(pb["x"]), Tensor(pb["onehot"]), pb["lr"]
     m = pb["x"].shape[1]
+    backward = _backward()
 
     def step() -> float:
         h = x
@@ -171,11 +192,12 @@ def tensor_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], li
             h = (w @ h + b).tanh()
         z = ws[-1] @ h + bs[-1]
         loss = (z.exp().sum(axis=0).log().sum() - (y * z).sum()) * (1.0 / m)
-        loss.backward()
+        value = float(loss.data)  # read before backward, which may free the graph
+        backward(loss)
         for p in params:
             p.data -= lr * p.grad
             p.grad = None
-        return float(loss.data)
+        return value
 
     return step, lambda: [np.asarray(p.data) for p in params]
 
@@ -187,15 +209,17 @@ def tensor_linear(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[],
     t = Tensor(pb["t"])
     m = pb["x"].shape[1]
     last: list[Any] = []
+    backward = _backward()
 
     def step() -> float:
         r = w @ x + b - t
         loss = (r * r).sum() * (0.5 / m)
-        loss.backward()
+        value = float(loss.data)  # read before backward, which may free the graph
+        backward(loss)
         last[:] = (w.grad, x.grad, b.grad)
         for p in (w, x, b):
             p.grad = None
-        return float(loss.data)
+        return value
 
     return step, lambda: last
 

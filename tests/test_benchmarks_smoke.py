@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import run as bench  # noqa: E402
-from benchmarks import scalar  # noqa: E402
+from benchmarks import scalar, tensors  # noqa: E402
 
 ROW_KEYS = [
     "scalar.throughput",
@@ -86,3 +86,26 @@ def test_count_nodes_walks_a_deep_graph_without_recursion() -> None:
     for _ in range(5000):
         x = x * w
     assert scalar.count_nodes(x) == 5001
+
+
+@pytest.mark.parametrize("has_keyword", [True, False])
+def test_tensor_contender_frees_the_graph_when_backward_can(monkeypatch: pytest.MonkeyPatch, has_keyword: bool) -> None:
+    from autograd_core.tensor.tensor import Tensor
+
+    calls: list[dict[str, object]] = []
+    original = Tensor.backward
+
+    def with_keyword(self: Tensor, gradient: object = None, retain_graph: bool = True) -> None:
+        calls.append({"retain_graph": retain_graph})
+        original(self, gradient)
+
+    def without_keyword(self: Tensor, gradient: object = None) -> None:
+        calls.append({})
+        original(self, gradient)
+
+    monkeypatch.setattr(Tensor, "backward", with_keyword if has_keyword else without_keyword)
+    assert tensors.frees_graph() is has_keyword
+    step, grads = tensors.tensor_linear(tensors.linear_problem(2, 3, 4))
+    step()
+    assert calls == [{"retain_graph": False} if has_keyword else {}]
+    assert len(grads()) == 3 and all(g is not None for g in grads())
