@@ -27,6 +27,10 @@ ROW_KEYS = [
     "deep.memory",
     "tensor.mlp.numpy",
     "tensor.mlp.torch",
+    "tensor.mlp.process",
+    "tensor.mlp.memory",
+    "tensor.small.numpy",
+    "tensor.small.torch",
     "tensor.linear.numpy",
     "tensor.linear.torch",
     "verify.0",
@@ -62,6 +66,22 @@ def test_quick_run_scalar_rows_carry_measurements(quick_report: bench.Report) ->
     assert quick_report.row("scalar.bytes").ours.endswith(" B")
     # Targets are set for the full sizes: a smoke run never claims them met or missed.
     assert all(row.status not in ("met", bench.verdict(False)) for row in quick_report.rows)
+
+
+def test_quick_run_tensor_rows_name_their_method_and_target(quick_report: bench.Report) -> None:
+    rows = {key: quick_report.row(f"tensor.{key}") for key in
+            ("mlp.numpy", "mlp.torch", "mlp.process", "mlp.memory", "small.numpy", "small.torch")}
+    assert "in one process, contenders interleaved" in rows["mlp.numpy"].benchmark
+    assert "whole process (fresh processes, alternating)" in rows["mlp.process"].benchmark
+    assert "peak memory" in rows["mlp.memory"].benchmark and "tracemalloc" in rows["mlp.memory"].benchmark
+    assert rows["mlp.memory"].ours.endswith(("MiB", "KiB")) and rows["mlp.memory"].reference.startswith("numpy: ")
+    assert all("(teaching size)" in rows[key].benchmark for key in ("small.numpy", "small.torch"))
+    targets = {"mlp.numpy": "≤ 1.05×", "mlp.process": "≤ 1.05×", "mlp.memory": "≤ 1.2×", "small.numpy": "≤ 3.0×"}
+    assert {key: rows[key].target for key in targets} == targets
+    assert all(rows[key].target == "≤ 1.0×" for key in ("mlp.torch", "small.torch"))
+    assert all(row.ratio.endswith("×") for key, row in rows.items() if not key.endswith("torch"))
+    notes = " ".join(quick_report.notes)
+    assert "whole process" in notes and "tracemalloc" in notes and "loss.backward(" in notes
 
 
 def test_sections_are_selectable_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
