@@ -11,9 +11,11 @@ hand-written numpy vs PyTorch), ``verify`` (d: ``autograd-core verify``).
 Every measurement runs in a fresh worker process (this file, ``--worker``), so one contender's
 garbage never taxes another and the garbage collector is exactly as Python sets it up: nothing here
 touches ``gc``. Scalar contenders alternate process by process; vectorized contenders alternate step
-batches inside one process. BLAS is pinned to one thread for everybody (environment variables each
-worker starts with, before numpy or torch is imported; threadpoolctl as well when installed). Numbers are
-medians; the table is markdown, ready to paste into ``docs/benchmarks.md``.
+batches inside one process, and the big Tensor MLP step is also timed process by process (each process's
+allocator state its own) and its peak memory taken in a process per contender. BLAS is pinned to one
+thread for everybody (environment variables each worker starts with, before numpy or torch is imported;
+threadpoolctl as well when installed). Numbers are medians; the table is markdown, ready to paste into
+``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,14 @@ class Config:
     linear_shape: tuple[int, int, int] = (256, 256, 1024)
     tensor_rounds: int = 7
     tensor_steps_per_round: int = 5
+    tensor_small_sizes: tuple[int, ...] = (16, 16, 16, 10)  # the teaching size
+    tensor_small_batch: int = 32
+    tensor_small_rounds: int = 15
+    tensor_small_samples_per_round: int = 3
+    tensor_sample_seconds: float = 0.02  # a teaching-size sample times enough steps to take at least this
+    tensor_processes: int = 7  # whole-process MLP step: fresh processes per contender, alternating
+    tensor_process_steps: int = 30  # timed steps per process, after two warm-up steps
+    tensor_memory_steps: int = 5  # steps measured in the peak-memory process (median)
     verify_shapes: tuple[tuple[int, int, int], ...] = ((16, 16, 32), (32, 32, 64))
     verify_repeats: int = 3
     timeout: float = 900.0
@@ -91,6 +101,14 @@ QUICK = Config(
     linear_shape=(8, 8, 16),
     tensor_rounds=1,
     tensor_steps_per_round=1,
+    tensor_small_sizes=(4, 6, 6, 3),
+    tensor_small_batch=4,
+    tensor_small_rounds=1,
+    tensor_small_samples_per_round=1,
+    tensor_sample_seconds=0.001,
+    tensor_processes=1,
+    tensor_process_steps=2,
+    tensor_memory_steps=1,
     verify_shapes=((2, 2, 3), (3, 3, 4)),
     verify_repeats=1,
     timeout=120.0,
@@ -382,50 +400,167 @@ def _micrograd_failure(cfg: Config) -> str:
 
 
 # --- c. Tensor vs numpy vs PyTorch -----------------------------------------------------------------------
-def section_tensor(cfg: Config) -> Section:
-    sec = Section()
-    sizes = "-".join(map(str, cfg.tensor_sizes))
+# Issue 16: the big MLP step within 5% of hand-written numpy, the teaching size within 3×, PyTorch beaten at both.
+TENSOR_TARGETS = {("mlp", "numpy"): 1.05, ("mlp", "torch"): 1.0, ("small", "numpy"): 3.0, ("small", "torch"): 1.0}
+TENSOR_MEMORY_TARGET = 1.2
+TENSOR_REFERENCES = (("numpy", "numpy, closed-form gradients"), ("torch", "PyTorch CPU float64"))
+NO_TORCH = "torch not installed (`pip install torch==2.13.0`)"
+
+
+def _mlp_name(sizes: Sequence[int], batch: int) -> str:
+    return f"MLP {'-'.join(map(str, sizes))}, batch {batch}"
+
+
+def _tensor_titles(cfg: Config) -> dict[str, str]:
+    """The benchmarks of section c, by the key their rows start with (``tensor.<key>``)."""
     p, n, m = cfg.linear_shape
-    titles = {
-        "mlp": f"Tensor MLP {sizes}, batch {cfg.tensor_batch}: one SGD step (tanh, softmax cross-entropy)",
+    big = f"Tensor {_mlp_name(cfg.tensor_sizes, cfg.tensor_batch)}"
+    return {
+        "mlp": f"{big}: one SGD step (tanh, softmax cross-entropy), in one process, contenders interleaved",
+        "mlp.process": f"{big}: the same step, whole process (fresh processes, alternating) — vs numpy, "
+                       "closed-form gradients",
+        "mlp.memory": f"{big}: peak memory of one step (tracemalloc, above the step's start) — vs numpy, "
+                      "closed-form gradients",
+        "small": f"Tensor {_mlp_name(cfg.tensor_small_sizes, cfg.tensor_small_batch)} (teaching size): one SGD "
+                 "step, in one process, contenders interleaved (a batch of steps per sample)",
         "linear": f"linear layer Z = W X + b at (p,n,m) = ({p},{n},{m}): forward + backward (½‖Z−T‖²/m)",
     }
+
+
+def section_tensor(cfg: Config) -> Section:
+    sec = Section()
+    titles = _tensor_titles(cfg)
     try:
         r = call_worker("tensors.measure_tensor", cfg.timeout, sizes=list(cfg.tensor_sizes), batch=cfg.tensor_batch,
                         linear=list(cfg.linear_shape), rounds=cfg.tensor_rounds,
-                        per_round=cfg.tensor_steps_per_round)
+                        per_round=cfg.tensor_steps_per_round, small_sizes=list(cfg.tensor_small_sizes),
+                        small_batch=cfg.tensor_small_batch, small_rounds=cfg.tensor_small_rounds,
+                        small_per_round=cfg.tensor_small_samples_per_round, sample_seconds=cfg.tensor_sample_seconds)
     except WorkerError as exc:
-        for key, title in titles.items():
-            sec.rows.append(Row(f"tensor.{key}.numpy", title, f"error: {exc}", status="error"))
+        for key in ("mlp", "small", "linear"):
+            sec.rows.append(Row(f"tensor.{key}.numpy", titles[key], f"error: {exc}", status="error"))
         return sec
-    targets = {("mlp", "numpy"): 1.2, ("mlp", "torch"): 1.5}
-    for key, title in titles.items():
-        result = r[key]
-        times = {name: median(ts[cfg.clock]) for name, ts in result["times"].items() if ts[cfg.clock]}
-        errors = result["errors"]
-        ours = seconds(times["autograd-core"]) if "autograd-core" in times else _tensor_missing(r, errors)
-        for ref, label in (("numpy", "numpy, closed-form gradients"), ("torch", "PyTorch CPU float64")):
-            target = targets.get((key, ref))
-            row = Row(f"tensor.{key}.{ref}", f"{title} — vs {label}", ours, target=f"≤ {target}×" if target else "—")
-            if ref in errors:
-                row.reference, row.status = f"{ref}: error: {errors[ref]}", "error"
-            elif ref not in times:
-                row.reference, row.status = "torch not installed (`pip install torch==2.13.0`)", "skipped"
-            else:
-                row.reference = f"{ref}: {seconds(times[ref])}"
-                if "autograd-core" in times:
-                    ratio = times["autograd-core"] / times[ref]
-                    row.ratio = f"{ratio:.2f}×"
-                    row.status = verdict(ratio <= target) if target else "—"
-                else:
-                    row.status = "error" if "autograd-core" in errors else "skipped"
-            sec.rows.append(row)
-    rounds = f"{cfg.tensor_rounds} rounds × {cfg.tensor_steps_per_round} steps"
-    sec.notes.append(f"Tensor: median per step over {rounds} per contender, contenders alternating round by round "
-                     f"in one process, after two warm-up steps each. Checked first, from the same start: "
-                     f"after one MLP step the parameters differ from numpy's by at most {r['mlp']['agree']:.1e}; "
-                     f"the linear layer's gradients by at most {r['linear']['agree']:.1e}.")
+    sec.notes.append(_in_process_note(cfg, r))
+    sec.rows += _versus_rows(cfg, r, "mlp", titles["mlp"])
+    for key, measure in (("mlp.process", _whole_process_row), ("mlp.memory", _memory_row)):
+        if r["tensor"]:
+            sec.rows.append(measure(cfg, titles[key], sec.notes))
+        else:
+            sec.rows.append(Row(f"tensor.{key}", titles[key], _tensor_missing(r, {}), status="skipped"))
+    sec.rows += _versus_rows(cfg, r, "small", titles["small"])
+    sec.rows += _versus_rows(cfg, r, "linear", titles["linear"])
     return sec
+
+
+def _versus_rows(cfg: Config, r: dict[str, Any], key: str, title: str) -> list[Row]:
+    """Ours against numpy and against torch for one in-process problem of :func:`tensors.measure_tensor`."""
+    result = r[key]
+    times = {name: median(ts[cfg.clock]) for name, ts in result["times"].items() if ts[cfg.clock]}
+    errors = result["errors"]
+    ours = seconds(times["autograd-core"]) if "autograd-core" in times else _tensor_missing(r, errors)
+    rows = []
+    for ref, label in TENSOR_REFERENCES:
+        target = TENSOR_TARGETS.get((key, ref))
+        row = Row(f"tensor.{key}.{ref}", f"{title} — vs {label}", ours, target=f"≤ {target}×" if target else "—")
+        if ref in errors:
+            row.reference, row.status = f"{ref}: error: {errors[ref]}", "error"
+        elif ref not in times:
+            row.reference, row.status = NO_TORCH, "skipped"
+        else:
+            row.reference = f"{ref}: {seconds(times[ref])}"
+            if "autograd-core" in times:
+                ratio = times["autograd-core"] / times[ref]
+                row.ratio = f"{ratio:.2f}×"
+                row.status = verdict(ratio <= target) if target else "—"
+            else:
+                row.status = "error" if "autograd-core" in errors else "skipped"
+        rows.append(row)
+    return rows
+
+
+def _in_process_note(cfg: Config, r: dict[str, Any]) -> str:
+    """How the in-process rows were timed, which backward our step calls, and how far the results agree."""
+    batches = r["small"]["steps_per_sample"]
+    per_sample = ", ".join(f"{name} {k:,}" for name, k in batches.items())
+    if not r["tensor"]:
+        backward = "nothing (no Tensor here)"
+    elif r["frees_graph"]:
+        backward = ("`loss.backward(retain_graph=False)` (the graph freed during the sweep, as PyTorch's default "
+                    "backward does)")
+    else:
+        backward = "`loss.backward()` (this Tensor has no `retain_graph`)"
+    return (f"Tensor, in one process: median per step over {cfg.tensor_rounds} rounds × "
+            f"{cfg.tensor_steps_per_round} steps per contender (big MLP, linear layer) and over "
+            f"{cfg.tensor_small_rounds} rounds × {cfg.tensor_small_samples_per_round} samples (teaching size; a "
+            f"sample times a batch of steps lasting at least {seconds(cfg.tensor_sample_seconds)}: {per_sample} "
+            f"steps), contenders alternating round by round, after two warm-up steps each. Our step calls "
+            f"{backward}. Checked first, from the same start: after one MLP step the parameters differ from "
+            f"numpy's by at most {r['mlp']['agree']:.1e} (teaching size: {r['small']['agree']:.1e}); the linear "
+            f"layer's gradients by at most {r['linear']['agree']:.1e}.")
+
+
+def _mlp_worker_args(cfg: Config) -> dict[str, Any]:
+    return {"sizes": list(cfg.tensor_sizes), "batch": cfg.tensor_batch}
+
+
+def _whole_process_row(cfg: Config, title: str, notes: list[str]) -> Row:
+    """The big MLP step, one contender per fresh process, ours and numpy alternating process by process."""
+    target = TENSOR_TARGETS[("mlp", "numpy")]
+    runs: dict[str, list[dict[str, Any]]] = {"autograd-core": [], "numpy": []}
+    try:
+        for _ in range(cfg.tensor_processes):
+            for name, into in runs.items():
+                into.append(call_worker("tensors.measure_mlp_process", cfg.timeout, contender=name,
+                                        steps=cfg.tensor_process_steps, **_mlp_worker_args(cfg)))
+    except WorkerError as exc:
+        return Row("tensor.mlp.process", title, f"error: {exc}", target=f"≤ {target}×", status="error")
+    step = {name: median([run["median"][cfg.clock] for run in rs]) for name, rs in runs.items()}
+    other = {name: median([run["median"][_other(cfg)] for run in rs]) for name, rs in runs.items()}
+    ratio = step["autograd-core"] / step["numpy"]
+    allocator = {k: v for run in runs["autograd-core"] + runs["numpy"] for k, v in run["allocator_env"].items()}
+    settings = ", ".join(f"{k}={v}" for k, v in sorted(allocator.items())) or "none: glibc and Python defaults"
+    notes.append(f"Tensor, whole process: {cfg.tensor_processes} fresh processes per contender, ours and numpy "
+                 f"alternating (A, B, A, B ...); each builds its contender, takes two warm-up steps and times "
+                 f"{cfg.tensor_process_steps} steps; the row gives the median of the per-process medians "
+                 f"({_other(cfg)} time: {seconds(other['autograd-core'])} / {seconds(other['numpy'])}, "
+                 f"{other['autograd-core'] / other['numpy']:.2f}×). Allocator settings in the environment: "
+                 f"{settings}.")
+    return Row("tensor.mlp.process", title, seconds(step["autograd-core"]), f"numpy: {seconds(step['numpy'])}",
+               f"{ratio:.2f}×", f"≤ {target}×", verdict(ratio <= target))
+
+
+def _mib(n: float | None) -> str:
+    """Bytes as ``3.54 MiB`` (or ``12.5 KiB`` below one MiB); ``—`` when not measured."""
+    if n is None:
+        return "—"
+    return f"{n / 2**20:.2f} MiB" if n >= 2**20 else f"{n / 2**10:.3g} KiB"
+
+
+def _memory_row(cfg: Config, title: str, notes: list[str]) -> Row:
+    """Peak memory of the big MLP step: tracemalloc's peak above the step's start, one process per contender."""
+    target = f"≤ {TENSOR_MEMORY_TARGET}×"
+    names = ["autograd-core", "numpy"] + (["torch"] if _have_torch() else [])
+    try:
+        mem = {name: call_worker("tensors.measure_mlp_memory", cfg.timeout, contender=name,
+                                 steps=cfg.tensor_memory_steps, **_mlp_worker_args(cfg)) for name in names}
+    except WorkerError as exc:
+        return Row("tensor.mlp.memory", title, f"error: {exc}", target=target, status="error")
+    ours, theirs = mem["autograd-core"]["traced"], mem["numpy"]["traced"]
+    ratio = ours / theirs
+    torch = ("torch: not traced (its allocator is not Python's, tracemalloc sees none of its tensors); RSS growth "
+             f"{_mib(mem['torch']['rss'])}" if "torch" in mem else NO_TORCH)
+    notes.append(f"Tensor, peak memory: one fresh process per contender, two warm-up steps, then the median over "
+                 f"{cfg.tensor_memory_steps} steps of tracemalloc's peak during the step minus what it traced at the "
+                 f"step's start (numpy's array buffers are traced). Cruder, for every contender: growth of the "
+                 f"resident set over its size at the step's start (VmHWM reset through /proc/self/clear_refs; "
+                 f"pages the allocator kept from the previous step do not count): ours "
+                 f"{_mib(mem['autograd-core']['rss'])}, numpy {_mib(mem['numpy']['rss'])}; {torch}.")
+    return Row("tensor.mlp.memory", title, _mib(ours), f"numpy: {_mib(theirs)}", f"{ratio:.2f}×", target,
+               verdict(ratio <= TENSOR_MEMORY_TARGET))
+
+
+def _have_torch() -> bool:
+    return importlib.util.find_spec("torch") is not None
 
 
 def _tensor_missing(r: dict[str, Any], errors: dict[str, str]) -> str:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import run as bench  # noqa: E402
-from benchmarks import scalar  # noqa: E402
+from benchmarks import scalar, tensors  # noqa: E402
 
 ROW_KEYS = [
     "scalar.throughput",
@@ -27,6 +27,10 @@ ROW_KEYS = [
     "deep.memory",
     "tensor.mlp.numpy",
     "tensor.mlp.torch",
+    "tensor.mlp.process",
+    "tensor.mlp.memory",
+    "tensor.small.numpy",
+    "tensor.small.torch",
     "tensor.linear.numpy",
     "tensor.linear.torch",
     "verify.0",
@@ -64,6 +68,22 @@ def test_quick_run_scalar_rows_carry_measurements(quick_report: bench.Report) ->
     assert all(row.status not in ("met", bench.verdict(False)) for row in quick_report.rows)
 
 
+def test_quick_run_tensor_rows_name_their_method_and_target(quick_report: bench.Report) -> None:
+    rows = {key: quick_report.row(f"tensor.{key}") for key in
+            ("mlp.numpy", "mlp.torch", "mlp.process", "mlp.memory", "small.numpy", "small.torch")}
+    assert "in one process, contenders interleaved" in rows["mlp.numpy"].benchmark
+    assert "whole process (fresh processes, alternating)" in rows["mlp.process"].benchmark
+    assert "peak memory" in rows["mlp.memory"].benchmark and "tracemalloc" in rows["mlp.memory"].benchmark
+    assert rows["mlp.memory"].ours.endswith(("MiB", "KiB")) and rows["mlp.memory"].reference.startswith("numpy: ")
+    assert all("(teaching size)" in rows[key].benchmark for key in ("small.numpy", "small.torch"))
+    targets = {"mlp.numpy": "≤ 1.05×", "mlp.process": "≤ 1.05×", "mlp.memory": "≤ 1.2×", "small.numpy": "≤ 3.0×"}
+    assert {key: rows[key].target for key in targets} == targets
+    assert all(rows[key].target == "≤ 1.0×" for key in ("mlp.torch", "small.torch"))
+    assert all(row.ratio.endswith("×") for key, row in rows.items() if not key.endswith("torch"))
+    notes = " ".join(quick_report.notes)
+    assert "whole process" in notes and "tracemalloc" in notes and "loss.backward(" in notes
+
+
 def test_sections_are_selectable_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert bench.main(["--quick", "--section", "verify"]) == 0
     out = capsys.readouterr().out
@@ -86,3 +106,26 @@ def test_count_nodes_walks_a_deep_graph_without_recursion() -> None:
     for _ in range(5000):
         x = x * w
     assert scalar.count_nodes(x) == 5001
+
+
+@pytest.mark.parametrize("has_keyword", [True, False])
+def test_tensor_contender_frees_the_graph_when_backward_can(monkeypatch: pytest.MonkeyPatch, has_keyword: bool) -> None:
+    from autograd_core.tensor.tensor import Tensor
+
+    calls: list[dict[str, object]] = []
+    original = Tensor.backward
+
+    def with_keyword(self: Tensor, gradient: object = None, retain_graph: bool = True) -> None:
+        calls.append({"retain_graph": retain_graph})
+        original(self, gradient)
+
+    def without_keyword(self: Tensor, gradient: object = None) -> None:
+        calls.append({})
+        original(self, gradient)
+
+    monkeypatch.setattr(Tensor, "backward", with_keyword if has_keyword else without_keyword)
+    assert tensors.frees_graph() is has_keyword
+    step, grads = tensors.tensor_linear(tensors.linear_problem(2, 3, 4))
+    step()
+    assert calls == [{"retain_graph": False} if has_keyword else {}]
+    assert len(grads()) == 3 and all(g is not None for g in grads())
