@@ -577,3 +577,79 @@ def test_a_replaced_entry_takes_effect_beside_the_fast_paths(monkeypatch):
     assert (2.0 + Value(5.0)).data == -3.0  # the reflected operator too: 2.0 "+" 5.0 is now 2 - 5
     monkeypatch.setattr(ops, "RELU", ops.RELU._replace(forward=lambda xp, x: -x))
     assert Value(2.0).relu().data == -2.0
+
+
+# --- the Tensor sweep's direct routes are the table's rules ----------------------------------------------
+def _special(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """Random entries with zeros of both signs, infinities and NaN among them."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=shape)
+    flat = x.reshape(-1)
+    flat[: len(SPECIAL)] = SPECIAL[: flat.size]
+    return rng.permutation(flat).reshape(shape)
+
+
+TENSOR_ROUTES = {  # name: (the node, operand shapes)
+    "tanh": (lambda a, b: a.tanh(), [(4, 5)]),
+    "exp": (lambda a, b: a.exp(), [(4, 5)]),
+    "relu": (lambda a, b: a.relu(), [(4, 5)]),
+    "add": (lambda a, b: a + b, [(4, 5), (4, 5)]),
+    "add_bias_column": (lambda a, b: a + b, [(4, 5), (4, 1)]),
+    "add_row": (lambda a, b: a + b, [(5,), (4, 5)]),
+    "matmul": (lambda a, b: a @ b, [(4, 3), (3, 5)]),
+    "matmul_self": (lambda a, b: a @ a, [(3, 3)]),
+    "sum_all": (lambda a, b: a.sum(), [(4, 5)]),
+    "sum_axis0": (lambda a, b: a.sum(axis=0), [(4, 5)]),
+    "sum_axis1": (lambda a, b: a.sum(axis=1), [(4, 5)]),
+    "sum_3d_middle": (lambda a, b: a.sum(axis=1), [(2, 3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TENSOR_ROUTES))
+def test_tensor_sweep_routes_give_the_general_routes_numbers_bit_for_bit(name, monkeypatch):
+    """The sweep applies the table's tanh, add, matrix product, sums and unary entries directly; with zeros,
+    infinities and NaN in the operands and the upstream gradient, every term is the one the general route
+    (``elementwise_terms`` / ``linear_terms``, the table's rule as written) gives."""
+    from autograd_core.tensor import nodes
+
+    make, shapes = TENSOR_ROUTES[name]
+    leaves = [Tensor(_special(s, k), requires_grad=True) for k, s in enumerate(shapes)]
+    with np.errstate(all="ignore"):  # inf · 0 in a product: numpy's warning, not this test's subject
+        out = make(*leaves, *([None] * (2 - len(leaves))))
+    for seed in range(3):
+        g = _special(out.shape, 10 + seed) if out.ndim else np.asarray(SPECIAL[seed + 4])
+        general = nodes.linear_terms if isinstance(out._op, ops.Call) else nodes.elementwise_terms
+        with np.errstate(all="ignore"):
+            expected = [(p, c) for _, p, _, c in general(out, g, False)]
+            monkeypatch.setattr(nodes, "linear_terms", _forbidden)  # the direct route must not fall back
+            monkeypatch.setattr(nodes, "elementwise_terms", _forbidden)
+            direct = nodes._array_terms(out, out._op, g)
+            monkeypatch.undo()
+        assert [p for p, _ in direct] == [p for p, _ in expected]
+        for (_, got), (_, want) in zip(direct, expected, strict=True):
+            assert np.shape(got) == np.shape(want)
+            np.testing.assert_array_equal(got, want, err_msg=f"{name}, seed {seed}")
+            assert np.array_equal(np.signbit(got), np.signbit(want)), f"{name}: the sign of a zero differs"
+
+
+def _forbidden(*args: Any) -> Any:
+    raise AssertionError("the direct route fell back to the general one")
+
+
+def test_a_replaced_entry_takes_effect_beside_the_tensor_sweeps_routes(monkeypatch):
+    """Tests that break a rule on purpose must still see their rule: a replaced tanh, add or contraction
+    entry is not the one the sweep's direct routes compare with, so it takes the general route."""
+    x = Tensor([0.5, -1.0], requires_grad=True)
+    monkeypatch.setattr(ops, "TANH", ops.TANH._replace(derivative=lambda xp, x, out: 2.0 + 0.0 * out))
+    x.tanh().sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0])
+    monkeypatch.setattr(ops, "ADD", ops.ADD._replace(d_b=lambda xp, a, b, out: 3.0))
+    a, b = Tensor([1.0, 2.0], requires_grad=True), Tensor([1.0, 1.0], requires_grad=True)
+    (a + b).sum().backward()
+    np.testing.assert_array_equal([a.grad, b.grad], [[1.0, 1.0], [3.0, 3.0]])
+    rule = ops.EINSUM.vjp
+    doubled = ops.EINSUM._replace(vjp=lambda xp, plan, g, i, xs: 2.0 * rule(xp, plan, g, i, xs))
+    monkeypatch.setattr(ops, "EINSUM", doubled)
+    W, v = Tensor(np.eye(2), requires_grad=True), Tensor(np.ones((2, 1)))
+    (W @ v).sum().backward()
+    np.testing.assert_array_equal(W.grad, 4.0 * np.ones((2, 2)))  # the sum's and the product's rules, doubled

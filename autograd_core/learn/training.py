@@ -30,6 +30,7 @@ import numpy as np
 from ..engine.graph import no_grad
 from ..layer.losses import class_labels, sign_labels
 from ..scalar.value import Value
+from ..tensor.tensor import Tensor
 from . import nn
 from .data import batches
 from .optim import Adam, Optimizer
@@ -177,7 +178,7 @@ def fit(
                         f"samples); training stopped. Try a smaller learning rate (it was {optimizer.lr:g})."
                     )
                 optimizer.zero_grad()
-                objective.backward()
+                _backward(objective)
                 if check_every is not None and (history.steps - 1) % check_every == 0:
                     err = check_gradients(model, Xb, yb, loss=loss, l2=l2, tol=check_tol, step=history.steps)
                     history.checks += 1
@@ -355,6 +356,16 @@ def _check_data(model: Any, X: Any, y: Any, loss: str, what: str) -> tuple[np.nd
 
 
 # --- helpers ---------------------------------------------------------------------------------------
+def _backward(objective: Value | Tensor) -> None:
+    """The step's backward pass. A Tensor loss lets go of its graph as the sweep goes (``retain_graph=False``,
+    as PyTorch's default): nothing reads this step's graph again, and the forward values are freed as soon
+    as they are used, the memory a training step peaks at. A scalar graph is freed when the step ends."""
+    if isinstance(objective, Tensor):
+        objective.backward(retain_graph=False)
+    else:
+        objective.backward()
+
+
 def _penalty(params: list[Any], l2: float) -> Any:
     total = None
     for p in params:

@@ -13,25 +13,28 @@ entry's reverse rule. Either way the rule is the table's; this module only evalu
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ..engine import ops
 from ..engine.contraction import axis_index, check_sizes, matmul_subscripts, parse, shapes_text
-from ..engine.namespaces import ARRAY, GRAPH
+from ..engine.namespaces import ARRAY, GRAPH, quiet
 from ..engine.ops import Binary, Call, Unary, check_domain, unbroadcast
 from .tensor import _FLOAT, Tensor, _lift, _lift_strict, _node
 
 __all__ = ["concatenate", "einsum", "stack"]
 
-_TANH = ops.TANH  # the table's own entry, as imported: an entry replaced later is not `is` this one
+# The table's own entries, as imported: an entry replaced later (tests break rules on purpose) is not `is`
+# one of these, so it takes the general route.
+_TANH, _ADD, _EINSUM = ops.TANH, ops.ADD, ops.EINSUM
 _MATRIX_PRODUCT = parse(matmul_subscripts(True, True), (2, 2))  # 'ij,jk->ik', the plan of matrix @ matrix
 
 
 def terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
     """``(position, parent, local, contribution)`` for each operand of ``node`` that requires grad."""
-    with np.errstate(all="ignore"):  # inf / nan results are defined; they propagate
+    with quiet():  # inf / nan results are defined; they propagate
         return quiet_terms(node, g, create_graph)
 
 
@@ -74,15 +77,59 @@ def sweep(order: list[Tensor], retain_graph: bool) -> None:
         if g is not None:
             if type(g) is not np.ndarray:  # a numpy scalar from 0-d arithmetic, a float seed
                 g = as_gradient(g, node.shape)
-            if op is _TANH and node.data.ndim:
-                _add_into(node._parents[0], _tanh_term(node.data, g), g)
-            else:
-                found = linear_terms(node, g, False) if type(op) is Call else elementwise_terms(node, g, False)
-                for _, parent, _, c in found:
-                    _add_into(parent, c, g)
+            for parent, c in _array_terms(node, op, g):  # parent.grad += c, never in place
+                old = parent.grad
+                if old is None:  # a leaf's first gradient must be its own array (owned)
+                    parent.grad = owned(c, g) if parent._op is None else (c if type(c) is np.ndarray else owned(c, g))
+                else:
+                    total = old + c
+                    parent.grad = total if type(total) is np.ndarray else np.asarray(total)
         if not retain_graph:
             order[k] = None
             node.grad = node._parents = None
+
+
+def _array_terms(node: Tensor, op: Any, g: np.ndarray) -> list[tuple[Tensor, Any]]:
+    """``(parent, g · ∂node/∂parent)`` per operand that requires grad, on arrays.
+
+    The nodes a network is mostly made of -- the table's own tanh, add, matrix product and sums -- take a
+    direct route here that computes the same numbers as the general one (tests/test_rules.py compares
+    them bit for bit); every other node, and an entry replaced in the table (not ``is`` the one imported
+    here), takes :func:`elementwise_terms` or :func:`linear_terms`.
+    """
+    parents = node._parents
+    if op is _TANH and node.data.ndim:
+        return [(parents[0], _tanh_term(node.data, g))]
+    if type(op) is Unary:  # one operand, of the node's shape: g · local, nothing was broadcast
+        x = parents[0].data
+        return [(parents[0], chain(ARRAY, op, g, op.derivative(ARRAY, x, node.data), (x,), 0))]
+    if op is _ADD:  # ∂(a + b)/∂a = ∂(a + b)/∂b = 1: g itself, summed over what was broadcast
+        return [(p, unbroadcast(ARRAY, g, p.data.shape)) for p in parents if p.requires_grad]
+    if type(op) is Call and op.entry is _EINSUM:
+        plan = op.params
+        if plan == _MATRIX_PRODUCT:  # Z = A B: ∇A = G Bᵀ, ∇B = Aᵀ G (Eq. 29-30 without the 1/m)
+            a, b = parents
+            if a.data.shape[1] == b.data.shape[0]:  # (a size-1 axis j broadcast takes the general route)
+                return [(p, g @ b.data.T if i == 0 else a.data.T @ g)
+                        for i, p in enumerate(parents) if p.requires_grad]
+        summed = summed_axes(plan.inputs, plan.output)
+        if summed is not None:  # a sum over axes: g repeated along them
+            x = parents[0]
+            kept = tuple([1 if k in summed else n for k, n in enumerate(x.data.shape)])
+            return [(x, ops.BROADCAST_TO.forward(x.data.shape, g.reshape(kept)))]
+    found = linear_terms(node, g, False) if type(op) is Call else elementwise_terms(node, g, False)
+    return [(parent, c) for _, parent, _, c in found]
+
+
+@lru_cache(maxsize=256)
+def summed_axes(inputs: tuple[str, ...], output: str) -> tuple[int, ...] | None:
+    """The axes a one-operand contraction sums over, if it is a plain sum (no diagonal, no transpose)."""
+    if len(inputs) != 1:
+        return None
+    (term,) = inputs
+    if len(set(term)) != len(term) or "".join(c for c in term if c in output) != output:
+        return None
+    return tuple(k for k, c in enumerate(term) if c not in output)
 
 
 def _tanh_term(out: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -99,16 +146,6 @@ def _tanh_term(out: np.ndarray, g: np.ndarray) -> np.ndarray:
     return term
 
 
-def _add_into(parent: Tensor, c: Any, g: Any) -> None:
-    """``parent.grad += c`` (never in place); a leaf's first gradient is its own array (:func:`owned`)."""
-    old = parent.grad
-    if old is None:
-        parent.grad = owned(c, g) if parent._op is None else (np.asarray(c) if type(c) is not np.ndarray else c)
-    else:
-        total = old + c
-        parent.grad = np.asarray(total) if type(total) is not np.ndarray else total
-
-
 def as_gradient(g: Any, shape: tuple[int, ...]) -> np.ndarray:
     g = np.asarray(g, dtype=_FLOAT)
     return g if g.shape == shape else np.broadcast_to(g, shape)
@@ -118,7 +155,7 @@ def as_gradient(g: Any, shape: tuple[int, ...]) -> np.ndarray:
 def unary(op: Unary, x: Tensor) -> Tensor:
     if op.invalid is not None:
         check_domain(op, x.data)
-    with np.errstate(all="ignore"):
+    with quiet():
         return _node(op.forward(ARRAY, x.data), op, (x,))
 
 
@@ -132,7 +169,7 @@ def binary(op: Binary, tensor: Tensor, other: Any, reflected: bool = False) -> T
 
 def apply2(op: Binary, a: Tensor, b: Tensor, b_value: Any, checked: bool = True) -> Tensor:
     try:
-        with np.errstate(all="ignore"):
+        with quiet():
             data = op.forward(ARRAY, a.data, b_value)
     except ValueError:
         raise ValueError(f"{op.name} ({op.symbol}): shapes {a.shape} and {b.shape} cannot be broadcast together "
@@ -174,7 +211,7 @@ def elementwise_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[in
 def forward_terms(node: Tensor, parent_tangents: list[Any]) -> Any:
     """``Σ_i ∂node/∂parent_i · t_i``: elementwise ``local · t``; a linear entry applied to the tangents."""
     op, datas, total = node._op, [p.data for p in node._parents], None
-    with np.errstate(all="ignore"):
+    with quiet():
         if isinstance(op, Call):
             return ops.call_tangent(op.entry, op.params, datas, parent_tangents, node.data)
         for i, t in enumerate(parent_tangents):

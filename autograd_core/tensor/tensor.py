@@ -40,6 +40,7 @@ from ..engine.contraction import (
     sum_subscripts,
     transpose_subscripts,
 )
+from ..engine.namespaces import quiet
 from ..engine.ops import Call, Function, Linear
 from .checks import real_array, refuse_values
 
@@ -319,7 +320,7 @@ class Tensor:
             raise RuntimeError("backward(): this Tensor does not require grad -- none of the Tensors it was "
                                "computed from was created with requires_grad=True")
         seed = self._seed(gradient)
-        with np.errstate(all="ignore"):  # inf / nan results are defined; once for the sweep, not per node
+        with quiet():  # inf / nan results are defined; once for the sweep, not per node
             graph.backward(self, Tensor._constant(seed) if create_graph else seed, create_graph, retain_graph)
 
     def _seed(self, gradient: Any) -> np.ndarray:
@@ -391,7 +392,7 @@ class Tensor:
         datas = [p.data for p in parents]
         if isinstance(entry, Function) and entry.check is not None:
             entry.check(params, *datas)
-        with np.errstate(all="ignore"):
+        with quiet():
             data = entry.forward(params, *datas)
         return _node(data, Call(entry, params, symbol or entry.label), parents)
 
@@ -464,14 +465,18 @@ def _node(data: Any, op: Any, parents: tuple[Tensor, ...]) -> Tensor:
     """The result of ``op`` on ``parents``: a graph node if any parent requires grad, else a constant."""
     if type(data) is not np.ndarray:
         data = np.asarray(data, dtype=_FLOAT)
-    out = Tensor._constant(data)
-    if not graph.recording():  # inside no_grad(): a constant
-        return out
-    for p in parents:
-        if p.requires_grad:
-            out.requires_grad, out._op, out._parents = True, op, parents
-            break
+    out = _new(Tensor)
+    out.data, out.grad, out.label = data, None, ""
+    if recording():  # not inside no_grad()
+        for p in parents:
+            if p.requires_grad:
+                out.requires_grad, out._op, out._parents = True, op, parents
+                return out
+    out.requires_grad, out._op, out._parents = False, None, ()  # a constant
     return out
+
+
+_new, recording = object.__new__, graph.recording  # bound once: _node runs for every operation
 
 
 def _rebuild(data: np.ndarray, grad: Any, requires_grad: bool, label: str) -> Tensor:
