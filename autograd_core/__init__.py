@@ -27,6 +27,7 @@ _EXPORTS: dict[str, str] = {
     "gradcheck": "beyond.gradcheck",
     "backward_steps": "engine.graph",
     "enable_grad": "engine.graph",
+    "GraphFreedError": "engine.graph",
     "is_grad_enabled": "engine.graph",
     "no_grad": "engine.graph",
     "topological_order": "engine.graph",
@@ -84,7 +85,14 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .beyond.functional import grad, hessian, jacobian, jvp, value_and_grad, vjp  # noqa: F401
     from .beyond.gradcheck import GradcheckError, gradcheck  # noqa: F401
     from .beyond.symbolic.derive import derive  # noqa: F401
-    from .engine.graph import backward_steps, enable_grad, is_grad_enabled, no_grad, topological_order  # noqa: F401
+    from .engine.graph import (  # noqa: F401
+        GraphFreedError,
+        backward_steps,
+        enable_grad,
+        is_grad_enabled,
+        no_grad,
+        topological_order,
+    )
     from .layer import closed_form  # noqa: F401
     from .learn import nn, optim  # noqa: F401
     from .scalar.arrays import grads, values  # noqa: F401

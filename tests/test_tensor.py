@@ -642,3 +642,21 @@ def test_ordering_comparisons_give_bool_arrays_and_equality_stays_identity():
     np.testing.assert_array_equal(t >= np.array([0.0, 3.0, 3.0]), [True, False, True])
     np.testing.assert_array_equal(2.5 > t, [True, True, False])
     assert (t == t) is True and {t: 1}[t] == 1  # identity: nodes are dict keys
+
+
+def test_quiet_is_errstate_ignore_and_restores_the_callers_settings():
+    from autograd_core.engine.namespaces import quiet
+
+    before = np.geterr()
+    with np.errstate(over="raise"):
+        with quiet():
+            assert set(np.geterr().values()) == {"ignore"}
+            with quiet():  # nests
+                assert np.isinf(np.exp(np.array([1000.0]))[0])
+            assert set(np.geterr().values()) == {"ignore"}
+        assert np.geterr()["over"] == "raise"
+        with pytest.raises(ZeroDivisionError):
+            with quiet():
+                raise ZeroDivisionError
+        assert np.geterr()["over"] == "raise"  # restored after an error too
+    assert np.geterr() == before
