@@ -9,6 +9,7 @@ peak, and a ``GraphFreedError`` -- never a silently shorter walk -- when the fre
 from __future__ import annotations
 
 import gc
+import itertools
 import weakref
 
 import numpy as np
@@ -25,7 +26,7 @@ RNG = np.random.default_rng(7)
 def _mlp() -> tuple[list[Tensor], Tensor, Tensor]:
     """The benchmark's shape of network at a small size: tanh layers, softmax cross-entropy written out."""
     sizes = [5, 8, 8, 3]
-    weights = [Tensor(RNG.normal(size=(o, i)) / np.sqrt(i), requires_grad=True) for i, o in zip(sizes, sizes[1:])]
+    weights = [Tensor(RNG.normal(size=(o, i)) / np.sqrt(i), requires_grad=True) for i, o in itertools.pairwise(sizes)]
     biases = [Tensor(RNG.normal(size=(o, 1)), requires_grad=True) for o in sizes[1:]]
     x = Tensor(RNG.normal(size=(5, 6)))
     onehot = np.eye(3)[:, RNG.integers(0, 3, 6)]
@@ -35,7 +36,7 @@ def _mlp() -> tuple[list[Tensor], Tensor, Tensor]:
 def _loss(params: list[Tensor], x: Tensor, y: Tensor) -> Tensor:
     ws, bs = params[:3], params[3:]
     h = x
-    for w, b in zip(ws[:-1], bs[:-1]):
+    for w, b in zip(ws[:-1], bs[:-1], strict=True):
         h = (w @ h + b).tanh()
     z = ws[-1] @ h + bs[-1]
     return (z.exp().sum(axis=0).log().sum() - (y * z).sum()) * (1.0 / x.shape[1])
@@ -48,7 +49,7 @@ def test_both_choices_give_the_same_leaf_gradients_bit_for_bit():
     for p in params:
         p.grad = None
     _loss(params, x, y).backward(retain_graph=False)
-    for p, want in zip(params, kept):
+    for p, want in zip(params, kept, strict=True):
         np.testing.assert_array_equal(p.grad, want)
         assert p.grad.flags.writeable and p.grad.base is None  # a leaf's gradient is its own array
 
@@ -113,7 +114,7 @@ def test_the_lean_sweep_frees_values_nobody_holds_and_keeps_them_by_default():
 
 def test_create_graph_needs_the_graph():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    with pytest.raises(ValueError, match="create_graph=True needs|must be kept"):
+    with pytest.raises(ValueError, match="must be kept"):
         (x * x).sum().backward(create_graph=True, retain_graph=False)
 
 
