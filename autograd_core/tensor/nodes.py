@@ -28,7 +28,7 @@ __all__ = ["concatenate", "einsum", "stack"]
 
 # The table's own entries, as imported: an entry replaced later (tests break rules on purpose) is not `is`
 # one of these, so it takes the general route.
-_TANH, _ADD, _EINSUM = ops.TANH, ops.ADD, ops.EINSUM
+_TANH, _EINSUM = ops.TANH, ops.EINSUM
 _MATRIX_PRODUCT = parse(matmul_subscripts(True, True), (2, 2))  # 'ij,jk->ik', the plan of matrix @ matrix
 
 
@@ -92,10 +92,11 @@ def sweep(order: list[Tensor], retain_graph: bool) -> None:
 def _array_terms(node: Tensor, op: Any, g: np.ndarray) -> list[tuple[Tensor, Any]]:
     """``(parent, g · ∂node/∂parent)`` per operand that requires grad, on arrays.
 
-    The nodes a network is mostly made of -- the table's own tanh, add, matrix product and sums -- take a
-    direct route here that computes the same numbers as the general one (tests/test_rules.py compares
-    them bit for bit); every other node, and an entry replaced in the table (not ``is`` the one imported
-    here), takes :func:`elementwise_terms` or :func:`linear_terms`.
+    What :func:`elementwise_terms` and :func:`linear_terms` compute, by shorter routes for the nodes a
+    network is mostly made of: any elementwise entry (its rule evaluated directly, without the general
+    bookkeeping), the table's own tanh (in place), matrix product and sums. tests/test_rules.py compares
+    every route bit for bit with the general one. A replaced tanh or contraction entry is not ``is`` the
+    one imported here, so it takes the general route; every other node does too.
     """
     parents = node._parents
     if op is _TANH and node.data.ndim:
@@ -103,8 +104,15 @@ def _array_terms(node: Tensor, op: Any, g: np.ndarray) -> list[tuple[Tensor, Any
     if type(op) is Unary:  # one operand, of the node's shape: g · local, nothing was broadcast
         x = parents[0].data
         return [(parents[0], chain(ARRAY, op, g, op.derivative(ARRAY, x, node.data), (x,), 0))]
-    if op is _ADD:  # ∂(a + b)/∂a = ∂(a + b)/∂b = 1: g itself, summed over what was broadcast
-        return [(p, unbroadcast(ARRAY, g, p.data.shape)) for p in parents if p.requires_grad]
+    if type(op) is Binary and op is not ops.POW_CONST:  # g · local per operand, summed over what was broadcast
+        (a, b), out = parents, node.data
+        x, y = a.data, b.data
+        terms = []
+        if a.requires_grad:
+            terms.append((a, unbroadcast(ARRAY, chain(ARRAY, op, g, op.d_a(ARRAY, x, y, out), (x, y), 0), x.shape)))
+        if b.requires_grad:
+            terms.append((b, unbroadcast(ARRAY, chain(ARRAY, op, g, op.d_b(ARRAY, x, y, out), (x, y), 1), y.shape)))
+        return terms
     if type(op) is Call and op.entry is _EINSUM:
         plan = op.params
         if plan == _MATRIX_PRODUCT:  # Z = A B: ∇A = G Bᵀ, ∇B = Aᵀ G (Eq. 29-30 without the 1/m)
