@@ -76,7 +76,7 @@ class Config:
     tensor_small_rounds: int = 15
     tensor_small_samples_per_round: int = 3
     tensor_sample_seconds: float = 0.02  # a teaching-size sample times enough steps to take at least this
-    tensor_processes: int = 7  # whole-process MLP step: fresh processes per contender, alternating
+    tensor_processes: int = 9  # whole-process MLP step: fresh processes per contender, alternating
     tensor_process_steps: int = 30  # timed steps per process, after two warm-up steps
     tensor_memory_steps: int = 5  # steps measured in the peak-memory process (median)
     verify_shapes: tuple[tuple[int, int, int], ...] = ((16, 16, 32), (32, 32, 64))
@@ -401,7 +401,10 @@ def _micrograd_failure(cfg: Config) -> str:
 
 # --- c. Tensor vs numpy vs PyTorch -----------------------------------------------------------------------
 # Issue 16: the big MLP step within 5% of hand-written numpy, the teaching size within 3×, PyTorch beaten at both.
-TENSOR_TARGETS = {("mlp", "numpy"): 1.05, ("mlp", "torch"): 1.0, ("small", "numpy"): 3.0, ("small", "torch"): 1.0}
+# Issue 16's targets. The big MLP's ≤ 1.05× is judged as a whole process (its own row): in one process the
+# contenders share an allocator warmed by each other, so the interleaved row is shown for reference only.
+TENSOR_TARGETS = {("mlp", "torch"): 1.0, ("small", "numpy"): 3.0, ("small", "torch"): 1.0}
+TENSOR_PROCESS_TARGET = 1.05
 TENSOR_MEMORY_TARGET = 1.2
 TENSOR_REFERENCES = (("numpy", "numpy, closed-form gradients"), ("torch", "PyTorch CPU float64"))
 NO_TORCH = "torch not installed (`pip install torch==2.13.0`)"
@@ -505,7 +508,7 @@ def _mlp_worker_args(cfg: Config) -> dict[str, Any]:
 
 def _whole_process_row(cfg: Config, title: str, notes: list[str]) -> Row:
     """The big MLP step, one contender per fresh process, ours and numpy alternating process by process."""
-    target = TENSOR_TARGETS[("mlp", "numpy")]
+    target = TENSOR_PROCESS_TARGET
     runs: dict[str, list[dict[str, Any]]] = {"autograd-core": [], "numpy": []}
     try:
         for _ in range(cfg.tensor_processes):
