@@ -290,3 +290,11 @@ def test_the_checking_page_prints_what_it_shows(capsys):
     code, shown = re.search(r"```python\n(.*?)```\n\nprints\n\n```text\n(.*?)\n```", text, flags=re.S).groups()
     exec(compile(code, "checking.md", "exec"), {})
     assert capsys.readouterr().out.strip() == shown.strip()
+
+
+def test_the_retain_graph_example_of_the_concepts_page_runs():
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", (DOCS / "concepts.md").read_text(), flags=re.S)
+              if "retain_graph=False" in b]
+    assert blocks, "docs/concepts.md lost its retain_graph example"
+    for block in blocks:
+        exec(compile(block, "concepts.md", "exec"), {})
