@@ -13,7 +13,9 @@ backprop, the drawings and the chain-rule ledger are written once for both engin
 Two optional class attributes let the sweep go faster without changing what it computes: ``_FRESH_GRAD``
 (what an intermediate grad is reset to; with it the sweep reads ``_op`` instead of calling methods) and
 ``_sweep(order)``, a node class's own loop over the same reverse order (``Value`` applies the table's
-own add, mul, tanh and relu in it, and calls ``_propagate`` for every other node).
+own add, mul, tanh and relu in it, and calls ``_propagate`` for every other node). A class whose ``_sweep``
+also takes ``retain_graph=False`` (``Tensor``) can let go of the graph during the sweep; it then marks each
+freed node so that its ``parents`` raise ``GraphFreedError``.
 """
 
 from __future__ import annotations
