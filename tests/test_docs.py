@@ -267,11 +267,13 @@ def test_every_refusal_on_the_page_raises_the_message_shown(snippet, expected):
     assert f"{type(err.value).__name__}: {err.value}".startswith(expected)
 
 
-def test_the_layout_example_of_the_concepts_page_runs():
-    """The four-layout table's example in docs/concepts.md is executed: its shapes and kron(Bᵀ, A) hold."""
+@pytest.mark.parametrize("marker", ["layout=", "retain_graph=False"])
+def test_the_examples_of_the_concepts_page_run(marker):
+    """docs/concepts.md's examples are executed: the four-layout table's shapes and kron(Bᵀ, A) hold, and
+    retain_graph=False leaves no intermediate gradient."""
     blocks = [b for b in re.findall(r"```python\n(.*?)```", (DOCS / "concepts.md").read_text(), flags=re.S)
-              if "layout=" in b]
-    assert blocks, "docs/concepts.md lost its layout example"
+              if marker in b]
+    assert blocks, f"docs/concepts.md lost its example with {marker}"
     for block in blocks:
         exec(compile(block, "concepts.md", "exec"), {})
 
@@ -291,10 +293,3 @@ def test_the_checking_page_prints_what_it_shows(capsys):
     exec(compile(code, "checking.md", "exec"), {})
     assert capsys.readouterr().out.strip() == shown.strip()
 
-
-def test_the_retain_graph_example_of_the_concepts_page_runs():
-    blocks = [b for b in re.findall(r"```python\n(.*?)```", (DOCS / "concepts.md").read_text(), flags=re.S)
-              if "retain_graph=False" in b]
-    assert blocks, "docs/concepts.md lost its retain_graph example"
-    for block in blocks:
-        exec(compile(block, "concepts.md", "exec"), {})
