@@ -298,7 +298,7 @@ def contraction(subscripts: str, tensors: tuple[Tensor, ...], symbol: str, check
     if not checked:
         check_sizes(plan, shapes, subscripts)
     try:
-        data = ops.EINSUM.forward(plan, *(t.data for t in tensors))
+        data = ops.EINSUM.forward(plan, *[t.data for t in tensors])
     except ValueError as err:  # check_sizes should have caught it; keep numpy's reason if not
         raise ValueError(f"einsum('{subscripts}'): operands of shapes {shapes_text(shapes)}: {err}") from None
     return _node(data, Call(ops.EINSUM, plan, symbol or f"einsum({subscripts})"), tensors)
