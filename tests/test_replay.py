@@ -378,6 +378,13 @@ def test_a_gradient_off_by_one_ulp_is_caught_when_recording(monkeypatch: pytest.
         replay((_w() * Tensor(np.full((2, 2), 3.0))).sum())
 
 
+def test_the_example_of_the_replay_page_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    text = (ROOT / "docs" / "replay.md").read_text()
+    (code,) = [block.split("\n", 1)[1] for block in text.split("```")[1::2] if block.startswith("python")]
+    exec(compile(code, "docs/replay.md", "exec"), {})
+    assert capsys.readouterr().out.startswith("loss after 20 steps: ")
+
+
 def test_the_public_names() -> None:
     assert autograd_core.replay is replay_module.replay
     assert autograd_core.Replay is Replay and autograd_core.ReplayError is ReplayError
