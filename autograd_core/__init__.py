@@ -59,6 +59,9 @@ _EXPORTS: dict[str, str] = {
     "where": "tensor.functions",
     "Primitive": "tensor.primitive",
     "primitive": "tensor.primitive",
+    "Replay": "tensor.replay",
+    "ReplayError": "tensor.replay",
+    "replay": "tensor.replay",
 }
 
 __all__ = sorted(_EXPORTS)
@@ -105,3 +108,4 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from .tensor import Tensor, concatenate, einsum, functions, linalg, stack  # noqa: F401
     from .tensor.functions import log_softmax, logsumexp, softmax, where  # noqa: F401
     from .tensor.primitive import Primitive, primitive  # noqa: F401
+    from .tensor.replay import Replay, ReplayError, replay  # noqa: F401

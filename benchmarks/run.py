@@ -405,6 +405,10 @@ def _micrograd_failure(cfg: Config) -> str:
 # contenders share an allocator warmed by each other, so the interleaved row is shown for reference only.
 TENSOR_TARGETS = {("mlp", "torch"): 1.0, ("small", "numpy"): 3.0, ("small", "torch"): 1.0}
 TENSOR_PROCESS_TARGET = 1.05
+# Issue 16, item 7 (stretch): the Tensor step recorded once and replayed into preallocated buffers; judged as a
+# whole process too (in one process, numpy's allocations are already nearly free: see docs/benchmarks.md).
+REPLAY_TARGET = 0.8
+REPLAY_CONTENDER = "autograd-core replay"  # benchmarks.tensors.REPLAY (only the workers import that module)
 TENSOR_MEMORY_TARGET = 1.2
 TENSOR_REFERENCES = (("numpy", "numpy, closed-form gradients"), ("torch", "PyTorch CPU float64"))
 NO_TORCH = "torch not installed (`pip install torch==2.13.0`)"
@@ -422,6 +426,10 @@ def _tensor_titles(cfg: Config) -> dict[str, str]:
         "mlp": f"{big}: one SGD step (tanh, softmax cross-entropy), in one process, contenders interleaved",
         "mlp.process": f"{big}: the same step, whole process (fresh processes, alternating) — vs numpy, "
                        "closed-form gradients",
+        "mlp.replay": f"{big}: replayed step (recorded once, preallocated buffers: autograd_core.replay), in one "
+                      "process, contenders interleaved — vs numpy, closed-form gradients",
+        "mlp.replay.process": f"{big}: replayed step, whole process (fresh processes, alternating) — vs numpy, "
+                              "closed-form gradients",
         "mlp.memory": f"{big}: peak memory of one step (tracemalloc, above the step's start) — vs numpy, "
                       "closed-form gradients",
         "small": f"Tensor {_mlp_name(cfg.tensor_small_sizes, cfg.tensor_small_batch)} (teaching size): one SGD "
@@ -445,10 +453,12 @@ def section_tensor(cfg: Config) -> Section:
         return sec
     sec.notes.append(_in_process_note(cfg, r))
     sec.rows += _versus_rows(cfg, r, "mlp", titles["mlp"])
-    for key, measure in (("mlp.process", _whole_process_row), ("mlp.memory", _memory_row)):
-        if r["tensor"]:
-            sec.rows.append(measure(cfg, titles[key], sec.notes))
-        else:
+    sec.rows.append(_replay_row(cfg, r, titles["mlp.replay"]))
+    if r["tensor"]:
+        sec.rows += _whole_process_rows(cfg, titles, sec.notes, r["replay"])
+        sec.rows.append(_memory_row(cfg, titles["mlp.memory"], sec.notes))
+    else:
+        for key in ("mlp.process", "mlp.memory"):
             sec.rows.append(Row(f"tensor.{key}", titles[key], _tensor_missing(r, {}), status="skipped"))
     sec.rows += _versus_rows(cfg, r, "small", titles["small"])
     sec.rows += _versus_rows(cfg, r, "linear", titles["linear"])
@@ -481,6 +491,21 @@ def _versus_rows(cfg: Config, r: dict[str, Any], key: str, title: str) -> list[R
     return rows
 
 
+def _replay_row(cfg: Config, r: dict[str, Any], title: str) -> Row:
+    """The replayed MLP step (the ``autograd-core replay`` contender of the in-process run) against numpy."""
+    result, target = r["mlp"], "—"  # judged as a whole process (tensor.mlp.replay.process)
+    times = {name: median(ts[cfg.clock]) for name, ts in result["times"].items() if ts[cfg.clock]}
+    if REPLAY_CONTENDER in result["errors"]:
+        return Row("tensor.mlp.replay", title, f"error: {result['errors'][REPLAY_CONTENDER]}", target=target,
+                   status="error")
+    if REPLAY_CONTENDER not in times or "numpy" not in times:
+        return Row("tensor.mlp.replay", title, "skipped: autograd_core.tensor.replay not there", target=target,
+                   status="skipped")
+    ratio = times[REPLAY_CONTENDER] / times["numpy"]
+    return Row("tensor.mlp.replay", title, seconds(times[REPLAY_CONTENDER]), f"numpy: {seconds(times['numpy'])}",
+               f"{ratio:.2f}×", target, "—")
+
+
 def _in_process_note(cfg: Config, r: dict[str, Any]) -> str:
     """How the in-process rows were timed, which backward our step calls, and how far the results agree."""
     batches = r["small"]["steps_per_sample"]
@@ -506,30 +531,40 @@ def _mlp_worker_args(cfg: Config) -> dict[str, Any]:
     return {"sizes": list(cfg.tensor_sizes), "batch": cfg.tensor_batch}
 
 
-def _whole_process_row(cfg: Config, title: str, notes: list[str]) -> Row:
-    """The big MLP step, one contender per fresh process, ours and numpy alternating process by process."""
+def _whole_process_rows(cfg: Config, titles: dict[str, str], notes: list[str], replay: bool) -> list[Row]:
+    """The big MLP step, one contender per fresh process, ours, numpy (and the replayed step) alternating process
+    by process."""
     target = TENSOR_PROCESS_TARGET
-    runs: dict[str, list[dict[str, Any]]] = {"autograd-core": [], "numpy": []}
+    names = ["autograd-core", "numpy"] + ([REPLAY_CONTENDER] if replay else [])
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
     try:
         for _ in range(cfg.tensor_processes):
             for name, into in runs.items():
                 into.append(call_worker("tensors.measure_mlp_process", cfg.timeout, contender=name,
                                         steps=cfg.tensor_process_steps, **_mlp_worker_args(cfg)))
     except WorkerError as exc:
-        return Row("tensor.mlp.process", title, f"error: {exc}", target=f"≤ {target}×", status="error")
+        return [Row(key, titles[key], f"error: {exc}", target=f"≤ {goal}×", status="error")
+                for key, goal in (("mlp.process", target), ("mlp.replay.process", REPLAY_TARGET))
+                if key == "mlp.process" or replay]
     step = {name: median([run["median"][cfg.clock] for run in rs]) for name, rs in runs.items()}
     other = {name: median([run["median"][_other(cfg)] for run in rs]) for name, rs in runs.items()}
     ratio = step["autograd-core"] / step["numpy"]
-    allocator = {k: v for run in runs["autograd-core"] + runs["numpy"] for k, v in run["allocator_env"].items()}
+    allocator = {k: v for rs in runs.values() for run in rs for k, v in run["allocator_env"].items()}
     settings = ", ".join(f"{k}={v}" for k, v in sorted(allocator.items())) or "none: glibc and Python defaults"
-    notes.append(f"Tensor, whole process: {cfg.tensor_processes} fresh processes per contender, ours and numpy "
-                 f"alternating (A, B, A, B ...); each builds its contender, takes two warm-up steps and times "
-                 f"{cfg.tensor_process_steps} steps; the row gives the median of the per-process medians "
-                 f"({_other(cfg)} time: {seconds(other['autograd-core'])} / {seconds(other['numpy'])}, "
+    notes.append(f"Tensor, whole process: {cfg.tensor_processes} fresh processes per contender, "
+                 f"{', '.join(names)} alternating (A, B, A, B ...); each builds its contender, takes two warm-up "
+                 f"steps and times {cfg.tensor_process_steps} steps; the row gives the median of the per-process "
+                 f"medians ({_other(cfg)} time: {seconds(other['autograd-core'])} / {seconds(other['numpy'])}, "
                  f"{other['autograd-core'] / other['numpy']:.2f}×). Allocator settings in the environment: "
                  f"{settings}.")
-    return Row("tensor.mlp.process", title, seconds(step["autograd-core"]), f"numpy: {seconds(step['numpy'])}",
-               f"{ratio:.2f}×", f"≤ {target}×", verdict(ratio <= target))
+    rows = [Row("tensor.mlp.process", titles["mlp.process"], seconds(step["autograd-core"]),
+                f"numpy: {seconds(step['numpy'])}", f"{ratio:.2f}×", f"≤ {target}×", verdict(ratio <= target))]
+    if replay:
+        replayed = step[REPLAY_CONTENDER] / step["numpy"]
+        rows.append(Row("tensor.mlp.replay.process", titles["mlp.replay.process"], seconds(step[REPLAY_CONTENDER]),
+                        f"numpy: {seconds(step['numpy'])}", f"{replayed:.2f}×", f"≤ {REPLAY_TARGET}×",
+                        verdict(replayed <= REPLAY_TARGET)))
+    return rows
 
 
 def _mib(n: float | None) -> str:

@@ -32,12 +32,21 @@ import numpy as np
 
 from benchmarks import clock
 
-CONTENDERS = ("autograd-core", "numpy", "torch")
+CONTENDERS = ("autograd-core", "numpy", "torch", "autograd-core replay")
+REPLAY = "autograd-core replay"  # the Tensor step recorded once and replayed into preallocated buffers (MLP only)
 
 
 def tensor_available() -> bool:
     try:
         from autograd_core.tensor.tensor import Tensor  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def replay_available() -> bool:
+    try:
+        from autograd_core.tensor.replay import Replay  # noqa: F401
     except ImportError:
         return False
     return True
@@ -209,6 +218,33 @@ def tensor_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], li
     return step, lambda: [np.asarray(p.data) for p in params]
 
 
+def replay_mlp(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[np.ndarray]]]:
+    """The Tensor step recorded once (``autograd_core.tensor.replay``): each step is ``replay.step()`` -- forward
+    and backward into preallocated buffers -- plus the same SGD update in place. Same arithmetic as
+    :func:`tensor_mlp`, bit for bit (tests/test_replay.py)."""
+    from autograd_core.tensor.replay import Replay
+    from autograd_core.tensor.tensor import Tensor
+
+    ws = [Tensor(w.copy(), requires_grad=True) for w in pb["weights"]]
+    bs = [Tensor(b.copy(), requires_grad=True) for b in pb["biases"]]
+    params = ws + bs
+    x, y, lr = Tensor(pb["x"]), Tensor(pb["onehot"]), pb["lr"]
+    m = pb["x"].shape[1]
+    h = x
+    for w, b in zip(ws[:-1], bs[:-1], strict=True):
+        h = (w @ h + b).tanh()
+    z = ws[-1] @ h + bs[-1]
+    replay = Replay((z.exp().sum(axis=0).log().sum() - (y * z).sum()) * (1.0 / m), inputs=[x, y])
+
+    def step() -> float:
+        value = replay.step()
+        for p in params:
+            p.data -= lr * p.grad
+        return value
+
+    return step, lambda: [np.asarray(p.data) for p in params]
+
+
 def tensor_linear(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[], list[Any]]]:
     from autograd_core.tensor.tensor import Tensor
 
@@ -231,12 +267,13 @@ def tensor_linear(pb: dict[str, Any]) -> tuple[Callable[[], float], Callable[[],
     return step, lambda: last
 
 
-MLP_BUILDERS = {"autograd-core": tensor_mlp, "numpy": numpy_mlp, "torch": torch_mlp}
+MLP_BUILDERS = {"autograd-core": tensor_mlp, "numpy": numpy_mlp, "torch": torch_mlp, REPLAY: replay_mlp}
 LINEAR_BUILDERS = {"autograd-core": tensor_linear, "numpy": numpy_linear, "torch": torch_linear}
 
 
 def available(contender: str) -> bool:
-    return {"autograd-core": tensor_available, "numpy": lambda: True, "torch": torch_available}[contender]()
+    return {"autograd-core": tensor_available, "numpy": lambda: True, "torch": torch_available,
+            REPLAY: replay_available}[contender]()
 
 
 def _warm_up(steps: dict[str, Callable[[], float]]) -> None:
@@ -332,7 +369,7 @@ def measure_tensor(
 
         torch.set_num_threads(1)
     contenders = [name for name in CONTENDERS if available(name)]
-    out: dict[str, Any] = {"tensor": tensor_available(), "torch": torch_available(),
+    out: dict[str, Any] = {"tensor": tensor_available(), "torch": torch_available(), "replay": replay_available(),
                            "frees_graph": tensor_available() and frees_graph()}
     problems = {
         "mlp": (MLP_BUILDERS, lambda: mlp_problem(sizes, batch), rounds, per_round, 0.0),
@@ -344,8 +381,9 @@ def measure_tensor(
         errors: dict[str, str] = {}
         # Builders copy what they update, so all start from the same weights; the timed contenders are
         # built afresh after the check (an MLP step has moved the check's weights).
-        _, agree = _checked(builders, make(), contenders, errors)
-        steps, _ = _checked(builders, make(), [c for c in contenders if c not in errors], errors)
+        names = [c for c in contenders if c in builders]  # the replay contender has an MLP step only
+        _, agree = _checked(builders, make(), names, errors)
+        steps, _ = _checked(builders, make(), [c for c in names if c not in errors], errors)
         _warm_up(steps)
         batches = {name: steps_per_sample(step, seconds) if seconds else 1 for name, step in steps.items()}
         out[key] = {"times": _interleaved(steps, n_rounds, n_per_round, batches), "agree": agree, "errors": errors,

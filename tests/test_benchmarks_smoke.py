@@ -27,7 +27,9 @@ ROW_KEYS = [
     "deep.memory",
     "tensor.mlp.numpy",
     "tensor.mlp.torch",
+    "tensor.mlp.replay",
     "tensor.mlp.process",
+    "tensor.mlp.replay.process",
     "tensor.mlp.memory",
     "tensor.small.numpy",
     "tensor.small.torch",
@@ -80,7 +82,13 @@ def test_quick_run_tensor_rows_name_their_method_and_target(quick_report: bench.
     assert {key: rows[key].target for key in targets} == targets
     assert all(rows[key].target == "≤ 1.0×" for key in ("mlp.torch", "small.torch"))
     assert all(row.ratio.endswith("×") for key, row in rows.items() if not key.endswith("torch"))
+    replayed = {key: quick_report.row(f"tensor.{key}") for key in ("mlp.replay", "mlp.replay.process")}
+    assert "replayed step" in replayed["mlp.replay"].benchmark and "in one process" in replayed["mlp.replay"].benchmark
+    assert "whole process" in replayed["mlp.replay.process"].benchmark
+    assert [replayed[key].target for key in ("mlp.replay", "mlp.replay.process")] == ["—", "≤ 0.8×"]
+    assert all(row.ratio.endswith("×") and row.reference.startswith("numpy: ") for row in replayed.values())
     notes = " ".join(quick_report.notes)
+    assert "autograd-core replay" in notes
     assert "whole process" in notes and "tracemalloc" in notes and "loss.backward(" in notes
 
 
