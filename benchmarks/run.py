@@ -6,7 +6,8 @@
 
 Sections: ``scalar`` (a: MLP throughput, bytes per node), ``deep`` (b: a 1,000,000-op chain; where
 micrograd fails), ``tensor`` (c: an MLP training step and the seed's linear layer, ``Tensor`` vs
-hand-written numpy vs PyTorch), ``verify`` (d: ``autograd-core verify``).
+hand-written numpy vs PyTorch), ``verify`` (d: ``autograd-core verify``), ``gradcheck`` (e: gradcheck vs a
+plain-numpy central-difference loop), ``import`` (f: ``import autograd_core`` vs ``import numpy``).
 
 Every measurement runs in a fresh worker process (this file, ``--worker``), so one contender's
 garbage never taxes another and the garbage collector is exactly as Python sets it up: nothing here
@@ -43,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.clock import CLOCKS  # noqa: E402 (needs ROOT on sys.path when run as a script)
 
-SECTIONS = ("scalar", "deep", "tensor", "verify")
+SECTIONS = ("scalar", "deep", "tensor", "verify", "gradcheck", "import")
 RESULT_MARK = "@@benchmark-result "
 # Every worker starts with these, so BLAS reads them before numpy or torch is imported there.
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as the machine sets them (see docs/benchmarks.md).
@@ -83,6 +84,10 @@ class Config:
     verify_repeats: int = 3
     timeout: float = 900.0
     clock: str = "cpu"  # which clock the table shows: "cpu" (this process's CPU time) or "wall"
+    gradcheck_shape: tuple[int, int, int] = (32, 8, 64)  # (n, p, m): W1 n×n, W2 p×n, X n×m (issue 16's case)
+    gradcheck_processes: int = 5  # per contender, alternating
+    gradcheck_repeats: int = 3  # timed calls per process after the first (timed apart)
+    import_processes: int = 15  # whole `python -c` processes per statement, alternating
 
 
 FULL = Config("full")
@@ -112,6 +117,10 @@ QUICK = Config(
     verify_shapes=((2, 2, 3), (3, 3, 4)),
     verify_repeats=1,
     timeout=120.0,
+    gradcheck_shape=(3, 2, 4),
+    gradcheck_processes=1,
+    gradcheck_repeats=1,
+    import_processes=1,
 )
 
 
@@ -642,11 +651,129 @@ def section_verify(cfg: Config) -> Section:
     return sec
 
 
+# --- e. gradcheck vs the central differences it needs -----------------------------------------------------
+# Issue 16: gradcheck at most 2× the plain central differences, the two-layer case under 2 s.
+GRADCHECK_FLOOR_TARGET = 2.0
+GRADCHECK_SECONDS_TARGET = 2.0
+
+
+def section_gradcheck(cfg: Config) -> Section:
+    """gradcheck with its defaults vs a plain-numpy central-difference loop, fresh processes alternating."""
+    n, p, m = cfg.gradcheck_shape
+    title = (f"gradcheck(f, (W1, W2)), defaults, f = tanh(W2 @ tanh(W1 @ X)) in numpy, W1 {n}×{n}, W2 {p}×{n}, "
+             f"X {n}×{m} a constant: every entry of the {p}×{m} output's Jacobian")
+    floor_title = ("the same gradcheck vs a plain-numpy central-difference loop (the two evaluations of f per input "
+                   "entry gradcheck needs, nothing else), fresh processes alternating")
+    sec = Section()
+    runs: dict[str, list[dict[str, Any]]] = {"gradcheck": [], "plain": []}
+    try:
+        for i in range(cfg.gradcheck_processes):
+            for name in list(runs) if i % 2 == 0 else list(runs)[::-1]:
+                runs[name].append(call_worker("checks.measure_gradcheck", cfg.timeout, contender=name, n=n, p=p,
+                                              m=m, repeats=cfg.gradcheck_repeats))
+    except WorkerError as exc:
+        sec.rows.append(Row("gradcheck.time", title, f"error: {exc}", status="error"))
+        sec.rows.append(Row("gradcheck.floor", floor_title, "error", status="error"))
+        return sec
+    steady = {name: median([t for r in rs for t in r["times"][cfg.clock]]) for name, rs in runs.items()}
+    first = median([r["first"][cfg.clock] for r in runs["gradcheck"]])
+    ok = max(first, steady["gradcheck"]) < GRADCHECK_SECONDS_TARGET
+    ours = f"{seconds(steady['gradcheck'])} (first call in a fresh process: {seconds(first)})"
+    if not all(r["passed"] for r in runs["gradcheck"]):
+        ours += " — **gradcheck failed**"
+    sec.rows.append(Row("gradcheck.time", title, ours, target=f"< {GRADCHECK_SECONDS_TARGET:g} s", status=verdict(ok)))
+    ratio = steady["gradcheck"] / steady["plain"]
+    sec.rows.append(Row("gradcheck.floor", floor_title, seconds(steady["gradcheck"]),
+                        f"plain loop: {seconds(steady['plain'])}", f"{ratio:.2f}×",
+                        f"≤ {GRADCHECK_FLOOR_TARGET:g}×", verdict(ratio <= GRADCHECK_FLOOR_TARGET)))
+    sec.notes.append(_gradcheck_note(cfg, runs))
+    return sec
+
+
+def _gradcheck_note(cfg: Config, runs: dict[str, list[dict[str, Any]]]) -> str:
+    """How gradcheck was timed, how often it called f, and that the plain loop computed the same differences."""
+    other = {name: median([t for r in rs for t in r["times"][_other(cfg)]]) for name, rs in runs.items()}
+    entries = runs["gradcheck"][0]["entries"]
+    diff = max(r["max_diff"] for r in runs["plain"])
+    return (f"gradcheck: {cfg.gradcheck_processes} fresh processes per contender, gradcheck and the plain loop "
+            f"alternating; a process times its first call apart (importing gradcheck's modules included), then "
+            f"{cfg.gradcheck_repeats} more calls: the rows give the median of those. One gradcheck calls f "
+            f"{runs['gradcheck'][0]['calls_of_f']:,} times (traces included) for {entries:,} input entries; it "
+            f"{'passed' if all(r['passed'] for r in runs['gradcheck']) else 'FAILED'}. The plain loop's Jacobians "
+            f"differ from those of gradcheck's own difference routine by at most {diff:.1e}. {_other(cfg)} time: "
+            f"{seconds(other['gradcheck'])} / {seconds(other['plain'])} "
+            f"({other['gradcheck'] / other['plain']:.2f}×).")
+
+
+# --- f. import time --------------------------------------------------------------------------------------
+# Issue 16: `import autograd_core` no slower than `import numpy`.
+IMPORT_STATEMENTS = {
+    "bare": "pass",
+    "numpy": "import numpy",
+    "autograd_core": "import autograd_core",
+    "tensor": "import autograd_core; autograd_core.Tensor",
+}
+IMPORT_TARGET = 1.0
+
+
+def section_import(cfg: Config) -> Section:
+    """Whole ``python -c`` processes, statements alternating; each row is its time above a bare interpreter."""
+    titles = {
+        "numpy": '`python -c "import autograd_core"` vs `python -c "import numpy"`: whole fresh processes, '
+                 'alternating, time above a bare `python -c "pass"` (whole process in brackets)',
+        "tensor": '`import autograd_core; autograd_core.Tensor` (what using the Tensor engine costs, numpy '
+                  'included) vs `import numpy`, the same way',
+    }
+    sec = Section()
+    try:
+        r = call_worker("checks.measure_imports", cfg.timeout, statements=IMPORT_STATEMENTS,
+                        processes=cfg.import_processes, baseline="bare")
+    except WorkerError as exc:
+        sec.rows += [Row(f"import.{key}", title, f"error: {exc}", status="error") for key, title in titles.items()]
+        return sec
+    whole = {name: median(result["times"][cfg.clock]) for name, result in r.items()}
+    above = {name: t - whole["bare"] for name, t in whole.items()}
+
+    def shown(name: str) -> str:
+        return f"{seconds(above[name])} ({seconds(whole[name])})"
+
+    ratio = above["autograd_core"] / above["numpy"]
+    sec.rows.append(Row("import.numpy", titles["numpy"], shown("autograd_core"), f"numpy: {shown('numpy')}",
+                        f"{ratio:.2f}×", f"≤ {IMPORT_TARGET:g}×", verdict(ratio <= IMPORT_TARGET)))
+    sec.rows.append(Row("import.tensor", titles["tensor"], shown("tensor"), f"numpy: {shown('numpy')}",
+                        f"{above['tensor'] / above['numpy']:.2f}×"))
+    sec.notes.append(_import_note(cfg, r))
+    return sec
+
+
+def _import_note(cfg: Config, r: dict[str, Any]) -> str:
+    """What each statement loads (so the ratio is not misread), ``-X importtime`` and the other clock."""
+    facts = {name: result["facts"] for name, result in r.items()}
+    loads = "; ".join(f"`{IMPORT_STATEMENTS[name]}`: {facts[name]['modules']} modules in sys.modules, numpy "
+                      f"{'loaded' if facts[name]['numpy'] else 'not loaded'}" for name in IMPORT_STATEMENTS)
+    importtime = ", ".join(f"{name} {seconds(result['importtime']['seconds'])} "
+                           f"({result['importtime']['modules']} modules)" for name, result in r.items()
+                           if name != "bare")
+    other = {name: median(result["times"][_other(cfg)]) for name, result in r.items()}
+    return (f"import: {cfg.import_processes} whole `python -c` processes per statement, the four statements "
+            f"alternating (order reversed every other round), run from the repository root (autograd_core from "
+            f"{facts['autograd_core']['from']}); a time is the child's user + system CPU time (getrusage) or its "
+            f"wall time, and a row shows the median minus the bare interpreter's median (`python -c \"pass\"`: "
+            f"{seconds(median(r['bare']['times'][cfg.clock]))}). `import autograd_core` is lazy (PEP 562: a public "
+            f"name imports its module on first use), so read the ratio with what each statement loads: {loads}. "
+            f"`-X importtime`, the sum of the modules' own times over those the bare interpreter does not import: "
+            f"{importtime}. {_other(cfg)} time above the bare "
+            f"interpreter: autograd_core {seconds(other['autograd_core'] - other['bare'])}, numpy "
+            f"{seconds(other['numpy'] - other['bare'])}, with Tensor {seconds(other['tensor'] - other['bare'])}.")
+
+
 SECTION_RUNNERS: dict[str, Callable[[Config], Section]] = {
     "scalar": section_scalar,
     "deep": section_deep,
     "tensor": section_tensor,
     "verify": section_verify,
+    "gradcheck": section_gradcheck,
+    "import": section_import,
 }
 
 

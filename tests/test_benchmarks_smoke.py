@@ -10,13 +10,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import checks, scalar, tensors  # noqa: E402
 from benchmarks import run as bench  # noqa: E402
-from benchmarks import scalar, tensors  # noqa: E402
 
 ROW_KEYS = [
     "scalar.throughput",
@@ -37,6 +38,10 @@ ROW_KEYS = [
     "tensor.linear.torch",
     "verify.0",
     "verify.1",
+    "gradcheck.time",
+    "gradcheck.floor",
+    "import.numpy",
+    "import.tensor",
 ]
 
 
@@ -90,6 +95,31 @@ def test_quick_run_tensor_rows_name_their_method_and_target(quick_report: bench.
     notes = " ".join(quick_report.notes)
     assert "autograd-core replay" in notes
     assert "whole process" in notes and "tracemalloc" in notes and "loss.backward(" in notes
+
+
+def test_quick_run_gradcheck_and_import_rows_carry_their_targets(quick_report: bench.Report) -> None:
+    rows = {key: quick_report.row(key) for key in ("gradcheck.time", "gradcheck.floor", "import.numpy",
+                                                   "import.tensor")}
+    targets = {"gradcheck.time": "< 2 s", "gradcheck.floor": "≤ 2×", "import.numpy": "≤ 1×", "import.tensor": "—"}
+    assert {key: row.target for key, row in rows.items()} == targets
+    assert rows["gradcheck.floor"].reference.startswith("plain loop: ")
+    assert "first call in a fresh process" in rows["gradcheck.time"].ours
+    assert all(rows[key].reference.startswith("numpy: ") for key in ("import.numpy", "import.tensor"))
+    assert all(row.ratio.endswith("×") for key, row in rows.items() if key != "gradcheck.time")
+    assert rows["import.tensor"].status == "—"  # informational, no target
+    notes = " ".join(quick_report.notes)
+    assert "it passed" in notes
+    assert "differ from those of gradcheck's own difference routine by at most 0.0e+00" in notes
+    assert "`import autograd_core`: " in notes and "-X importtime" in notes
+
+
+def test_plain_central_differences_give_the_jacobian_and_leave_the_point_alone() -> None:
+    x, w = np.array([[0.5, -2.0], [3.0, 40.0]]), np.array([1.5, -0.25])
+    before = [x.copy(), w.copy()]
+    jx, jw = checks.central_differences(lambda a, b: a**2 @ b, (x, w), checks.GRADCHECK_EPS)
+    assert jx == pytest.approx(np.kron(np.eye(2), w) * 2 * x.reshape(-1), rel=1e-5)  # ∂(x²w)_i/∂x_ik = 2 x_ik w_k
+    assert jw == pytest.approx(x**2, rel=1e-5)
+    assert all(np.array_equal(a, b) for a, b in zip((x, w), before, strict=True))
 
 
 def test_sections_are_selectable_from_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
