@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograd_core import GradcheckError, Tensor, gradcheck
+from autograd_core import GradcheckError, Tensor, gradcheck, primitive
 from autograd_core.beyond.gradcheck import GradcheckReport
 from autograd_core.engine import ops
 
@@ -152,3 +152,20 @@ def test_finite_differences_of_a_function_of_nodes_run_with_recording_off():
     g = lambda x: np.tanh(x * x)
     values = _plain_evaluation(g, [np.ones(2)], "tensor")([np.full(2, 0.5)])
     assert values.tolist() == pytest.approx([np.tanh(0.25)] * 2)
+
+
+def test_a_zero_tolerance_passes_only_an_exact_match():
+    """With atol=0, an entry whose numeric derivative is 0 has tolerance 0: it used to pass whatever the
+    analytic value (x / inf = 0). A wrong rule must fail there, and an exact 0 must still pass."""
+    @primitive
+    def flat(x):
+        return np.zeros_like(x) + 1.0
+
+    @flat.defvjp
+    def _(g, ans, x):
+        return g * 5.0  # wrong on purpose: the derivative of a constant is 0
+
+    wrong = gradcheck(lambda x: flat(x), np.array([1.0, 2.0]), atol=0.0, rtol=1e-3, engine="tensor")
+    assert not wrong.passed and wrong.inputs[0].failures == 2
+    right = gradcheck(lambda x: x * 0.0, np.array([1.0, 2.0]), atol=0.0, rtol=1e-3, engine="tensor")
+    assert right.passed

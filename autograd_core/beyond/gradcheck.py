@@ -205,23 +205,38 @@ def _central_differences(evaluate: Callable[[list[Any]], np.ndarray], points: li
     the finite differences' failure.
     """
     x = np.array(points[a], dtype=float)
+    moved = x.copy()  # one entry at a time is moved and put back: one copy of the input, not one per evaluation
+    number = np.ndim(points[a]) == 0 and not isinstance(points[a], np.ndarray)
+    trial = list(points)
     M = int(np.prod(out_shape, dtype=int))
-    J = np.zeros((M, x.size))
+    J = np.zeros((x.size, M))  # a row per entry (contiguous writes), transposed at the end
     for j in range(x.size):
-        h = eps * max(1.0, abs(float(x.flat[j])))
+        xj = float(x.flat[j])
+        h = eps * max(1.0, abs(xj))
         values = []
         for step in (h, -h):
-            moved = x.copy()
-            moved.flat[j] += step
-            trial = list(points)
-            trial[a] = float(moved) if np.ndim(points[a]) == 0 and not isinstance(points[a], np.ndarray) else moved
+            moved.flat[j] = xj + step
+            trial[a] = float(moved) if number else moved
             try:
                 values.append(evaluate(trial).reshape(-1))
             except (ValueError, ArithmeticError) as err:
                 where = _entry_name(label, np.unravel_index(j, x.shape) if x.ndim else ())
                 raise ValueError(f"gradcheck: f fails at {where} {'+' if step > 0 else '-'} eps: {err}") from err
-        J[:, j] = (values[0] - values[1]) / (2 * h)
-    return J
+        moved.flat[j] = xj
+        J[j] = (values[0] - values[1]) / (2 * h)
+    return J.T
+
+
+def _badness(diff: np.ndarray, tolerance: np.ndarray, analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
+    """``|diff| / tolerance`` per entry: above 1 fails. A zero tolerance (``atol=0`` where the numeric value is
+    0) passes only an exact match; a NaN or infinite difference fails, unless both sides are NaN."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        badness = diff / tolerance  # x / 0 = inf: fails; 0 / 0 and NaN differences are settled below
+    unsettled = np.isnan(badness)
+    if unsettled.any():
+        agree = (diff == 0) | (np.isnan(analytic) & np.isnan(numeric))
+        badness[unsettled] = np.where(agree[unsettled], 0.0, np.inf)
+    return badness
 
 
 def _entry_name(label: str, index: tuple[int, ...]) -> str:
@@ -234,10 +249,7 @@ def _compare(analytic: np.ndarray, numeric: np.ndarray, out_shape: tuple[int, ..
     analytic = analytic.reshape(numeric.shape)
     diff = np.abs(analytic - numeric)
     tolerance = atol + rtol * np.abs(numeric)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        badness = np.where(np.isfinite(diff), diff / np.where(tolerance > 0, tolerance, np.inf), np.inf)
-    both_nan = np.isnan(analytic) & np.isnan(numeric)
-    badness = np.where(both_nan, 0.0, badness)
+    badness = _badness(diff, tolerance, analytic, numeric)
     failed = badness > 1.0
     if diff.size == 0:
         return InputCheck(label, shape, 0, 0, "-", (), math.nan, math.nan, 0.0, atol)

@@ -77,7 +77,7 @@ def sweep(order: list[Tensor], retain_graph: bool) -> None:
         if g is not None:
             if type(g) is not np.ndarray:  # a numpy scalar from 0-d arithmetic, a float seed
                 g = as_gradient(g, node.shape)
-            for parent, c in _array_terms(node, op, g):  # parent.grad += c, never in place
+            for parent, c in array_terms(node, op, g):  # parent.grad += c, never in place
                 old = parent.grad
                 if old is None:  # a leaf's first gradient must be its own array (owned)
                     parent.grad = owned(c, g) if parent._op is None else (c if type(c) is np.ndarray else owned(c, g))
@@ -89,7 +89,7 @@ def sweep(order: list[Tensor], retain_graph: bool) -> None:
             node.grad = node._parents = None
 
 
-def _array_terms(node: Tensor, op: Any, g: np.ndarray) -> list[tuple[Tensor, Any]]:
+def array_terms(node: Tensor, op: Any, g: np.ndarray) -> list[tuple[Tensor, Any]]:
     """``(parent, g · ∂node/∂parent)`` per operand that requires grad, on arrays.
 
     What :func:`elementwise_terms` and :func:`linear_terms` compute, by shorter routes for the nodes a

@@ -366,8 +366,16 @@ class Tensor:
             parent._accumulate(contribution)
 
     def _vjp(self, g: Any, create_graph: bool = False) -> list[tuple[Tensor, Any]]:
-        """``(parent, g · ∂self/∂parent)`` for each parent that requires grad (Tensors if ``create_graph``)."""
-        return [(parent, contribution) for _, parent, _, contribution in self._terms(g, create_graph)]
+        """``(parent, g · ∂self/∂parent)`` for each parent that requires grad (Tensors if ``create_graph``).
+
+        On arrays (``graph.gradients``: ``grad``, ``jacobian``, ``gradcheck``) by the sweep's direct routes;
+        a leaf's term is its own array, never one shared with another node (:func:`.nodes.owned`).
+        """
+        if create_graph or self._op is None or g is None:
+            return [(parent, contribution) for _, parent, _, contribution in self._terms(g, create_graph)]
+        with quiet():
+            g = g if type(g) is np.ndarray else _nodes.as_gradient(g.data if isinstance(g, Tensor) else g, self.shape)
+            return [(p, _nodes.owned(c, g) if p._op is None else c) for p, c in _nodes.array_terms(self, self._op, g)]
 
     def _contributions(self) -> list[tuple[int, Tensor, Any, Any]]:
         """``(position, parent, local, contribution)`` for each parent that requires grad.
