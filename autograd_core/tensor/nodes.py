@@ -20,7 +20,7 @@ import numpy as np
 
 from ..engine import ops
 from ..engine.contraction import axis_index, check_sizes, matmul_subscripts, parse, shapes_text
-from ..engine.namespaces import ARRAY, GRAPH, quiet
+from ..engine.namespaces import ARRAY, GRAPH, quiet, quiet_off, quiet_on
 from ..engine.ops import Binary, Call, Unary, check_domain, unbroadcast
 from .tensor import _FLOAT, Tensor, _lift, _lift_strict, _node
 
@@ -163,8 +163,12 @@ def as_gradient(g: Any, shape: tuple[int, ...]) -> np.ndarray:
 def unary(op: Unary, x: Tensor) -> Tensor:
     if op.invalid is not None:
         check_domain(op, x.data)
-    with quiet():
-        return _node(op.forward(ARRAY, x.data), op, (x,))
+    token = quiet_on()
+    try:
+        data = op.forward(ARRAY, x.data)
+    finally:
+        quiet_off(token)
+    return _node(data, op, (x,))
 
 
 def binary(op: Binary, tensor: Tensor, other: Any, reflected: bool = False) -> Tensor:
@@ -176,12 +180,14 @@ def binary(op: Binary, tensor: Tensor, other: Any, reflected: bool = False) -> T
 
 
 def apply2(op: Binary, a: Tensor, b: Tensor, b_value: Any, checked: bool = True) -> Tensor:
+    token = quiet_on()
     try:
-        with quiet():
-            data = op.forward(ARRAY, a.data, b_value)
+        data = op.forward(ARRAY, a.data, b_value)
     except ValueError:
         raise ValueError(f"{op.name} ({op.symbol}): shapes {a.shape} and {b.shape} cannot be broadcast together "
                          "(numpy broadcasting aligns trailing axes; each pair must be equal or 1)") from None
+    finally:
+        quiet_off(token)
     if checked and op.invalid is not None:
         check_domain(op, a.data, b_value)
     return _node(data, op, (a, b))

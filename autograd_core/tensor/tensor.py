@@ -28,15 +28,18 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
 from ..engine import graph, ops
 from ..engine.contraction import (
+    Plan,
     axis_index,
     is_int,
     normalize_axes,
+    parse,
     sum_subscripts,
     transpose_subscripts,
 )
@@ -245,8 +248,10 @@ class Tensor:
         Its gradient is the upstream gradient broadcast back along the summed axes -- the
         contraction rule of the table's ``EINSUM`` entry for letters that only the operand carries.
         """
-        axes = normalize_axes(axis, self.ndim, "sum")
-        out = _nodes.contraction(sum_subscripts(self.ndim, axes), (self,), "sum", checked=True)
+        ndim = self.data.ndim
+        axes = normalize_axes(axis, ndim, "sum")
+        plan = _sum_plan(ndim, axes)
+        out = _node(ops.EINSUM.forward(plan, self.data), Call(ops.EINSUM, plan, "sum"), (self,))
         if keepdims:
             out = out.reshape(tuple(1 if k in axes else n for k, n in enumerate(self.shape)))
         return out
@@ -466,6 +471,12 @@ class Tensor:
         out = Tensor.__new__(Tensor)
         out.data, out.grad, out.label, out.requires_grad, out._op, out._parents = data, None, "", False, None, ()
         return out
+
+
+@lru_cache(maxsize=256)
+def _sum_plan(ndim: int, axes: tuple[int, ...]) -> Plan:
+    """The contraction that sums ``axes`` of an ``ndim``-axis array (``'ab->b'`` ...), made once per shape."""
+    return parse(sum_subscripts(ndim, axes), (ndim,))
 
 
 # --- making nodes -------------------------------------------------------------------------------
