@@ -99,11 +99,13 @@ def array_terms(node: Tensor, op: Any, g: np.ndarray) -> list[tuple[Tensor, Any]
     one imported here, so it takes the general route; every other node does too.
     """
     parents = node._parents
-    if op is _TANH and node.data.ndim:
-        return [(parents[0], _tanh_term(node.data, g))]
     if type(op) is Unary:  # one operand, of the node's shape: g · local, nothing was broadcast
-        x = parents[0].data
-        return [(parents[0], chain(ARRAY, op, g, op.derivative(ARRAY, x, node.data), (x,), 0))]
+        p = parents[0]
+        if not p.requires_grad:  # (switched off after the graph was built)
+            return []
+        if op is _TANH and node.data.ndim:
+            return [(p, _tanh_term(node.data, g))]
+        return [(p, chain(ARRAY, op, g, op.derivative(ARRAY, p.data, node.data), (p.data,), 0))]
     if type(op) is Binary and op is not ops.POW_CONST:  # g · local per operand, summed over what was broadcast
         (a, b), out = parents, node.data
         x, y = a.data, b.data
