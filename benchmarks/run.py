@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.clock import CLOCKS  # noqa: E402 (needs ROOT on sys.path when run as a script)
 
-SECTIONS = ("scalar", "deep", "tensor", "verify", "gradcheck", "import")
+SECTIONS = ("scalar", "deep", "tensor", "verify", "gradcheck", "import", "training")
 RESULT_MARK = "@@benchmark-result "
 # Every worker starts with these, so BLAS reads them before numpy or torch is imported there.
 # OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are left as the machine sets them (see docs/benchmarks.md).
@@ -88,6 +88,9 @@ class Config:
     gradcheck_processes: int = 5  # per contender, alternating
     gradcheck_repeats: int = 3  # timed calls per process after the first (timed apart)
     import_processes: int = 15  # whole `python -c` processes per statement, alternating
+    training_steps: int = 100  # the demo's steps; micrograd's 100 take about 3 minutes
+    training_points: int = 100
+    training_processes: int = 3  # ours; micrograd's demo runs in one process
 
 
 FULL = Config("full")
@@ -121,6 +124,9 @@ QUICK = Config(
     gradcheck_processes=1,
     gradcheck_repeats=1,
     import_processes=1,
+    training_steps=1,
+    training_points=10,
+    training_processes=1,
 )
 
 
@@ -767,6 +773,42 @@ def _import_note(cfg: Config, r: dict[str, Any]) -> str:
             f"{seconds(other['numpy'] - other['bare'])}, with Tensor {seconds(other['tensor'] - other['bare'])}.")
 
 
+# --- g. the training loop ---------------------------------------------------------------------------------
+# Issue 16: `train moons` at least 25× faster than micrograd's demo loop for the same model and steps.
+TRAINING_TARGET = 25.0
+
+
+def section_training(cfg: Config) -> Section:
+    """``train moons``'s loop against micrograd's demo loop: the same model, points and steps, per step."""
+    title = (f"training loop: `autograd-core train moons` (fit, Value MLP 2-16-16-1, {cfg.training_points} points, "
+             "hinge + L2, SGD) vs micrograd's demo loop (demo.ipynb), the same model, points and steps: time per step")
+    sec = Section()
+    if not _have_micrograd():
+        sec.rows.append(Row("training.micrograd", title, "skipped", "micrograd not installed", status="skipped"))
+        return sec
+    try:
+        ours = [call_worker("training.measure_training", cfg.timeout, contender="autograd-core",
+                            steps=cfg.training_steps, points=cfg.training_points)
+                for _ in range(cfg.training_processes)]
+        theirs = call_worker("training.measure_training", cfg.timeout, contender="micrograd",
+                             steps=cfg.training_steps, points=cfg.training_points)
+    except WorkerError as exc:
+        sec.rows.append(Row("training.micrograd", title, f"error: {exc}", status="error"))
+        return sec
+    step = median([r[cfg.clock] for r in ours])
+    ratio = theirs[cfg.clock] / step
+    sec.rows.append(Row("training.micrograd", title, seconds(step), f"micrograd: {seconds(theirs[cfg.clock])}",
+                        f"{ratio:.1f}× faster", f"≥ {TRAINING_TARGET:g}×", verdict(ratio >= TRAINING_TARGET)))
+    wall = theirs["wall"] / median([r["wall"] for r in ours])
+    sec.notes.append(f"training: {cfg.training_steps} steps per process, timed whole after the imports "
+                     f"({cfg.training_processes} fresh processes for ours, median; one for micrograd's loop, which "
+                     f"takes minutes): {seconds(step * cfg.training_steps)} against "
+                     f"{seconds(theirs[cfg.clock] * cfg.training_steps)}. Training accuracy after them: ours "
+                     f"{ours[0]['accuracy']:.0%}, micrograd {theirs['accuracy']:.0%}. {_other(cfg)} time ratio: "
+                     f"{wall:.1f}×.")
+    return sec
+
+
 SECTION_RUNNERS: dict[str, Callable[[Config], Section]] = {
     "scalar": section_scalar,
     "deep": section_deep,
@@ -774,6 +816,7 @@ SECTION_RUNNERS: dict[str, Callable[[Config], Section]] = {
     "verify": section_verify,
     "gradcheck": section_gradcheck,
     "import": section_import,
+    "training": section_training,
 }
 
 

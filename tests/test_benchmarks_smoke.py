@@ -42,6 +42,7 @@ ROW_KEYS = [
     "gradcheck.floor",
     "import.numpy",
     "import.tensor",
+    "training.micrograd",
 ]
 
 
@@ -167,3 +168,10 @@ def test_tensor_contender_frees_the_graph_when_backward_can(monkeypatch: pytest.
     step()
     assert calls == [{"retain_graph": False} if has_keyword else {}]
     assert len(grads()) == 3 and all(g is not None for g in grads())
+
+
+def test_quick_run_times_the_training_loop_against_micrograds_demo(quick_report: bench.Report) -> None:
+    row = quick_report.row("training.micrograd")
+    assert "train moons" in row.benchmark and "micrograd's demo loop" in row.benchmark
+    assert row.target == "≥ 25×" and row.ratio.endswith("× faster") and row.reference.startswith("micrograd: ")
+    assert "Training accuracy after them" in " ".join(quick_report.notes)
