@@ -172,6 +172,9 @@ def test_tensor_contender_frees_the_graph_when_backward_can(monkeypatch: pytest.
 
 def test_quick_run_times_the_training_loop_against_micrograds_demo(quick_report: bench.Report) -> None:
     row = quick_report.row("training.micrograd")
-    assert "train moons" in row.benchmark and "micrograd's demo loop" in row.benchmark
-    assert row.target == "≥ 25×" and row.ratio.endswith("× faster") and row.reference.startswith("micrograd: ")
+    assert "train moons" in row.benchmark and "micrograd's demo loop" in row.benchmark and row.target == "≥ 25×"
+    if row.status == "skipped":  # micrograd is a bench extra: the test command does not install it
+        assert "micrograd not installed" in row.reference
+        return
+    assert row.ratio.endswith("× faster") and row.reference.startswith("micrograd: ")
     assert "Training accuracy after them" in " ".join(quick_report.notes)
