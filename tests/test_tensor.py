@@ -660,3 +660,15 @@ def test_quiet_is_errstate_ignore_and_restores_the_callers_settings():
                 raise ZeroDivisionError
         assert np.geterr()["over"] == "raise"  # restored after an error too
     assert np.geterr() == before
+
+
+def test_quiets_fallback_for_a_numpy_without_the_context_variable_is_errstate(monkeypatch):
+    from autograd_core.engine import namespaces
+
+    monkeypatch.setattr(namespaces, "_set_settings", namespaces._errstate_on)
+    monkeypatch.setattr(namespaces, "_reset_settings", namespaces._errstate_off)
+    with np.errstate(over="raise"):
+        with namespaces.quiet():
+            assert set(np.geterr().values()) == {"ignore"}
+            assert np.isinf(np.exp(np.array([1000.0]))[0])
+        assert np.geterr()["over"] == "raise"

@@ -56,21 +56,24 @@ def quiet_off(token: Any) -> None:
     _reset_settings(token)
 
 
+def _errstate_on(_: object) -> Any:
+    """The fallback of :func:`quiet_on` (a numpy without the context variable): ``np.errstate`` itself."""
+    state = np.errstate(all="ignore")
+    state.__enter__()
+    return state
+
+
+def _errstate_off(state: Any) -> None:
+    state.__exit__(None, None, None)
+
+
 try:  # numpy >= 2: errstate sets this context variable (thread- and asyncio-safe, as errstate is)
     from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
 
-    _IGNORE_ALL = _make_extobj(all="ignore")
+    _IGNORE_ALL: Any = _make_extobj(all="ignore")
     _set_settings, _reset_settings = _extobj_contextvar.set, _extobj_contextvar.reset
 except (ImportError, AttributeError, TypeError):  # pragma: no cover - older numpy
-    _IGNORE_ALL = None
-
-    def _set_settings(_: object) -> Any:
-        state = np.errstate(all="ignore")
-        state.__enter__()
-        return state
-
-    def _reset_settings(state: Any) -> None:
-        state.__exit__(None, None, None)
+    _IGNORE_ALL, _set_settings, _reset_settings = None, _errstate_on, _errstate_off
 
 
 # --- the float namespace --------------------------------------------------------------------
