@@ -422,6 +422,11 @@ def test_no_runtime_warnings_where_results_are_defined():
         z = Tensor([0.0], requires_grad=True)
         z.sqrt().backward(np.ones(1))
         assert np.isinf(z.grad[0])
+        A = Tensor([[np.inf, 1e308]], requires_grad=True)  # inf · 0 and an overflow inside products and sums
+        B = Tensor([[0.0], [10.0]], requires_grad=True)
+        P = A @ B
+        assert np.isnan(P.data[0, 0]) and np.isinf(Tensor([[1e308, 1e308]]).sum().data)
+        (P.sum() + Tensor([[1e308, 1e308]]).sum()).backward()
 
 
 def test_a_100000_op_chain_backpropagates_without_recursion():

@@ -299,6 +299,16 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
     return contraction(subscripts.replace(" ", ""), tensors, "")
 
 
+def contracted(plan: Any, *arrays: np.ndarray) -> np.ndarray:
+    """The table's contraction forward with numpy's warnings off, as every Tensor operation: ``inf · 0``
+    inside a product is a NaN the result defines, not a reason for a ``RuntimeWarning``."""
+    token = quiet_on()
+    try:
+        return ops.EINSUM.forward(plan, *arrays)
+    finally:
+        quiet_off(token)
+
+
 def contraction(subscripts: str, tensors: tuple[Tensor, ...], symbol: str, checked: bool = False) -> Tensor:
     """The contraction node; ``checked`` when the caller has validated the shapes (``@``, ``sum``)."""
     shapes = tuple([t.data.shape for t in tensors])
@@ -306,7 +316,7 @@ def contraction(subscripts: str, tensors: tuple[Tensor, ...], symbol: str, check
     if not checked:
         check_sizes(plan, shapes, subscripts)
     try:
-        data = ops.EINSUM.forward(plan, *[t.data for t in tensors])
+        data = contracted(plan, *[t.data for t in tensors])
     except ValueError as err:  # check_sizes should have caught it; keep numpy's reason if not
         raise ValueError(f"einsum('{subscripts}'): operands of shapes {shapes_text(shapes)}: {err}") from None
     return _node(data, Call(ops.EINSUM, plan, symbol or f"einsum({subscripts})"), tensors)
@@ -316,7 +326,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     """``a @ b`` with numpy's rules (1-D promotion, broadcast batch axes), as the contraction over ``j``."""
     left, right = a.data, b.data
     if left.ndim == 2 == right.ndim and left.shape[1] == right.shape[0]:  # two matrices that align: most products
-        return _node(ops.EINSUM.forward(_MATRIX_PRODUCT, left, right), Call(ops.EINSUM, _MATRIX_PRODUCT, "@"), (a, b))
+        return _node(contracted(_MATRIX_PRODUCT, left, right), Call(ops.EINSUM, _MATRIX_PRODUCT, "@"), (a, b))
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul (@): needs operands with at least one axis, got shapes {a.shape} and {b.shape} "
                          "(use * to scale by a scalar)")

@@ -251,7 +251,7 @@ class Tensor:
         ndim = self.data.ndim
         axes = normalize_axes(axis, ndim, "sum")
         plan = _sum_plan(ndim, axes)
-        out = _node(ops.EINSUM.forward(plan, self.data), Call(ops.EINSUM, plan, "sum"), (self,))
+        out = _node(_nodes.contracted(plan, self.data), Call(ops.EINSUM, plan, "sum"), (self,))
         if keepdims:
             out = out.reshape(tuple(1 if k in axes else n for k, n in enumerate(self.shape)))
         return out
