@@ -670,8 +670,8 @@ def test_quiet_is_errstate_ignore_and_restores_the_callers_settings():
 def test_quiets_fallback_for_a_numpy_without_the_context_variable_is_errstate(monkeypatch):
     from autograd_core.engine import namespaces
 
-    monkeypatch.setattr(namespaces, "_set_settings", namespaces._errstate_on)
-    monkeypatch.setattr(namespaces, "_reset_settings", namespaces._errstate_off)
+    monkeypatch.setattr(namespaces, "quiet_on", namespaces._errstate_on)
+    monkeypatch.setattr(namespaces, "quiet_off", namespaces._errstate_off)
     with np.errstate(over="raise"):
         with namespaces.quiet():
             assert set(np.geterr().values()) == {"ignore"}

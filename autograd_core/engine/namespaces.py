@@ -17,6 +17,8 @@ included, so the engines cannot disagree about a derivative.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -44,19 +46,7 @@ class quiet:
         quiet_off(self._token)
 
 
-def quiet_on() -> Any:
-    """``quiet()``'s entry without the ``with``: the token for :func:`quiet_off`, in a ``try/finally``. The
-    two forward operations every network step makes most (``nodes.unary``, ``nodes.apply2``) use it: a
-    third of ``quiet()``'s cost, which is the object and its two method calls."""
-    return _set_settings(_IGNORE_ALL)
-
-
-def quiet_off(token: Any) -> None:
-    """Restore the settings :func:`quiet_on` replaced."""
-    _reset_settings(token)
-
-
-def _errstate_on(_: object) -> Any:
+def _errstate_on(_: object = None) -> Any:
     """The fallback of :func:`quiet_on` (a numpy without the context variable): ``np.errstate`` itself."""
     state = np.errstate(all="ignore")
     state.__enter__()
@@ -67,13 +57,17 @@ def _errstate_off(state: Any) -> None:
     state.__exit__(None, None, None)
 
 
+# quiet_on() -> token and quiet_off(token): quiet()'s entry and exit without the ``with``, for a try/finally.
+# The operations every network step makes most (nodes.unary, nodes.apply2, nodes.contracted) use them: they
+# are the context variable's own set and reset (C calls), a third of quiet()'s cost.
+quiet_on: Callable[[], Any]
+quiet_off: Callable[[Any], None]
 try:  # numpy >= 2: errstate sets this context variable (thread- and asyncio-safe, as errstate is)
     from numpy._core._ufunc_config import _extobj_contextvar, _make_extobj
 
-    _IGNORE_ALL: Any = _make_extobj(all="ignore")
-    _set_settings, _reset_settings = _extobj_contextvar.set, _extobj_contextvar.reset
+    quiet_on, quiet_off = partial(_extobj_contextvar.set, _make_extobj(all="ignore")), _extobj_contextvar.reset
 except (ImportError, AttributeError, TypeError):  # pragma: no cover - older numpy
-    _IGNORE_ALL, _set_settings, _reset_settings = None, _errstate_on, _errstate_off
+    quiet_on, quiet_off = _errstate_on, _errstate_off
 
 
 # --- the float namespace --------------------------------------------------------------------
