@@ -86,33 +86,20 @@ class Value:
         return self._op is None
 
     # --- making nodes ---------------------------------------------------------------------
-    @staticmethod
-    def _node(data: float, op: Unary | Binary, a: Value, b: Value | None = None) -> Value:
-        # Skips __init__'s type check: data computed by the engine is always a float.
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        if _recording():
-            out._op, out._a, out._b = op, a, b
-        else:  # inside no_grad(): a constant leaf
-            out._op = out._a = out._b = None
-        return out
-
     def _unary(self, op: Unary) -> Value:
         x = self.data
         if op.invalid is not None and op.invalid(x):
             raise domain_error(op, True, x)
-        return Value._node(op.forward(SCALAR, x), op, self)
+        return _node(op.forward(SCALAR, x), op, self)
 
     def _binary(self, op: Binary, other: Value) -> Value:
         a, b = self.data, other.data
         if op.invalid is not None and op.invalid(a, b):
             raise domain_error(op, True, a, b)
-        return Value._node(op.forward(SCALAR, a, b), op, self, other)
+        return _node(op.forward(SCALAR, a, b), op, self, other)
 
     def _binary_unchecked(self, op: Binary, other: Value) -> Value:
-        return Value._node(op.forward(SCALAR, self.data, other.data), op, self, other)
+        return _node(op.forward(SCALAR, self.data, other.data), op, self, other)
 
     # --- binary arithmetic ----------------------------------------------------------------
     def __add__(self, other: Value | Number) -> Value:
@@ -122,7 +109,7 @@ class Value:
                 return NotImplemented
         op = ops.ADD
         if op is _ADD:  # the table's own entry (no domain): its forward inline
-            return Value._node(self.data + other.data, op, self, other)
+            return _node(self.data + other.data, op, self, other)
         return self._binary(op, other)
 
     def __radd__(self, other: Number) -> Value:
@@ -131,7 +118,7 @@ class Value:
             return NotImplemented
         op = ops.ADD
         if op is _ADD:
-            return Value._node(other.data + self.data, op, other, self)
+            return _node(other.data + self.data, op, other, self)
         return other._binary(op, self)
 
     def __sub__(self, other: Value | Number) -> Value:
@@ -149,7 +136,7 @@ class Value:
                 return NotImplemented
         op = ops.MUL
         if op is _MUL:  # the table's own entry (no domain): its forward inline
-            return Value._node(self.data * other.data, op, self, other)
+            return _node(self.data * other.data, op, self, other)
         return self._binary(op, other)
 
     def __rmul__(self, other: Number) -> Value:
@@ -158,7 +145,7 @@ class Value:
             return NotImplemented
         op = ops.MUL
         if op is _MUL:
-            return Value._node(other.data * self.data, op, other, self)
+            return _node(other.data * self.data, op, other, self)
         return other._binary(op, self)
 
     def __truediv__(self, other: Value | Number) -> Value:
@@ -196,7 +183,7 @@ class Value:
         """Hyperbolic tangent."""
         op = ops.TANH
         if op is _TANH:  # the table's own entry (no domain): its forward inline
-            return Value._node(math.tanh(self.data), op, self)
+            return _node(math.tanh(self.data), op, self)
         return self._unary(op)
 
     def sigmoid(self) -> Value:
@@ -208,7 +195,7 @@ class Value:
         op = ops.RELU
         if op is _RELU:  # the table's own entry (no domain): its forward inline, NaN stays NaN
             x = self.data
-            return Value._node(x if x > 0 or x != x else 0.0, op, self)
+            return _node(x if x > 0 or x != x else 0.0, op, self)
         return self._unary(op)
 
     def sin(self) -> Value:
@@ -413,8 +400,25 @@ class Value:
         return f"Value(data={self.data:.6g}, grad={_short(self.grad)}{label})"
 
 
-
 _new = object.__new__  # a node without __init__'s checks: engine-computed data is always a float
+
+
+def _node(data: float, op: Unary | Binary, a: Value, b: Value | None = None) -> Value:
+    """The result of ``op`` on ``a`` (and ``b``): a graph node, or a constant leaf inside ``no_grad()``.
+
+    Skips ``__init__``'s type check: data computed by the engine is always a float. A module function,
+    not a method: it runs for every node, and ``Value._node`` cost an attribute lookup each time.
+    """
+    out = _new(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _recording():
+        out._op, out._a, out._b = op, a, b
+    else:  # inside no_grad(): a constant leaf
+        out._op = out._a = out._b = None
+    return out
+
 
 # The table's own entries, as imported: the fast paths above apply to these objects only, so an entry
 # replaced in the table (ops.TANH = a broken rule, as tests do on purpose) takes effect everywhere.
