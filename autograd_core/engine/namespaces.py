@@ -46,7 +46,7 @@ class quiet:
         quiet_off(self._token)
 
 
-def _errstate_on(_: object = None) -> Any:
+def _errstate_on() -> Any:
     """The fallback of :func:`quiet_on` (a numpy without the context variable): ``np.errstate`` itself."""
     state = np.errstate(all="ignore")
     state.__enter__()

@@ -29,28 +29,27 @@ __all__ = ["concatenate", "einsum", "stack"]
 # The table's own entries, as imported: an entry replaced later (tests break rules on purpose) is not `is`
 # one of these, so it takes the general route.
 _TANH, _EINSUM = ops.TANH, ops.EINSUM
-_MATRIX_PRODUCT = parse(matmul_subscripts(True, True), (2, 2))  # 'ij,jk->ik', the plan of matrix @ matrix
+MATRIX_PRODUCT = parse(matmul_subscripts(True, True), (2, 2))  # 'ij,jk->ik', the plan of matrix @ matrix
 
 
 def terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
-    """``(position, parent, local, contribution)`` for each operand of ``node`` that requires grad."""
-    with quiet():  # inf / nan results are defined; they propagate
-        return quiet_terms(node, g, create_graph)
+    """``(position, parent, local, contribution)`` for each operand of ``node`` that requires grad.
 
-
-def quiet_terms(node: Tensor, g: Any, create_graph: bool) -> list[tuple[int, Tensor, Any, Any]]:
-    """:func:`terms` for a caller that already silences numpy's warnings (``Tensor.backward``: one
-    ``errstate`` for the whole sweep instead of one per node)."""
+    The general route, which also names each term's local derivative (``backward_steps``, drawings,
+    ``explain``) and builds the terms as graphs with ``create_graph``; :func:`sweep` takes shorter
+    routes to the same numbers.
+    """
     if node._op is None or g is None:
         return []
-    if create_graph:
-        g = g if isinstance(g, Tensor) else Tensor._constant(as_gradient(g, node.shape))
-    elif type(g) is not np.ndarray:  # a numpy scalar from 0-d arithmetic, a float seed, a Tensor
-        g = as_gradient(g.data if isinstance(g, Tensor) else g, node.shape)
-    if isinstance(node._op, Call):
-        found = linear_terms(node, g, create_graph)
-    else:
-        found = elementwise_terms(node, g, create_graph)
+    with quiet():  # inf / nan results are defined; they propagate
+        if create_graph:
+            g = g if isinstance(g, Tensor) else Tensor._constant(as_gradient(g, node.shape))
+        elif type(g) is not np.ndarray:  # a numpy scalar from 0-d arithmetic, a float seed, a Tensor
+            g = as_gradient(g.data if isinstance(g, Tensor) else g, node.shape)
+        if isinstance(node._op, Call):
+            found = linear_terms(node, g, create_graph)
+        else:
+            found = elementwise_terms(node, g, create_graph)
     if not create_graph:
         found = [(k, p, local, owned(c, g) if p._op is None else c) for k, p, local, c in found]
     return found
@@ -61,7 +60,7 @@ def sweep(order: list[Tensor], retain_graph: bool) -> None:
 
     The same terms as :func:`terms` -- ``unbroadcast(g · local)`` with ``local`` from an elementwise entry,
     or a linear or whole-array entry's reverse rule -- each added into its operand's ``grad`` right away,
-    in one loop: the per-node layers of :meth:`Tensor._propagate` were most of a small network's step.
+    in one loop: the general route's per-node layers were most of a small network's step.
 
     With ``retain_graph=False`` a node lets go of its operands and its gradient once it has passed the
     gradient on, and the sweep of its own entry in ``order``: a forward value that no user variable
@@ -117,7 +116,7 @@ def array_terms(node: Tensor, op: Any, g: np.ndarray) -> list[tuple[Tensor, Any]
         return terms
     if type(op) is Call and op.entry is _EINSUM:
         plan = op.params
-        if plan == _MATRIX_PRODUCT:  # Z = A B: ∇A = G Bᵀ, ∇B = Aᵀ G (Eq. 29-30 without the 1/m)
+        if plan == MATRIX_PRODUCT:  # Z = A B: ∇A = G Bᵀ, ∇B = Aᵀ G (Eq. 29-30 without the 1/m)
             a, b = parents
             if a.data.shape[1] == b.data.shape[0]:  # (a size-1 axis j broadcast takes the general route)
                 return [(p, g @ b.data.T if i == 0 else a.data.T @ g)
@@ -326,7 +325,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     """``a @ b`` with numpy's rules (1-D promotion, broadcast batch axes), as the contraction over ``j``."""
     left, right = a.data, b.data
     if left.ndim == 2 == right.ndim and left.shape[1] == right.shape[0]:  # two matrices that align: most products
-        return _node(contracted(_MATRIX_PRODUCT, left, right), Call(ops.EINSUM, _MATRIX_PRODUCT, "@"), (a, b))
+        return _node(contracted(MATRIX_PRODUCT, left, right), Call(ops.EINSUM, MATRIX_PRODUCT, "@"), (a, b))
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul (@): needs operands with at least one axis, got shapes {a.shape} and {b.shape} "
                          "(use * to scale by a scalar)")

@@ -70,16 +70,14 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..engine import graph, ops
-from ..engine.contraction import matmul_subscripts, parse
 from ..engine.namespaces import ARRAY, quiet
 from ..engine.ops import Binary, Call, Unary, check_domain
-from .nodes import summed_axes
+from .nodes import MATRIX_PRODUCT, summed_axes
 from .tensor import _FLOAT, Tensor
 
 __all__ = ["KERNELS", "Replay", "ReplayError", "replay"]
 
 Instruction = Callable[[list[Any]], None]  # one step of the program, on the slots' current arrays
-_MATRIX_PRODUCT = parse(matmul_subscripts(True, True), (2, 2))  # 'ij,jk->ik', the plan of matrix @ matrix
 _BACKWARD = "use loss.backward() for this graph"
 
 
@@ -200,7 +198,7 @@ def _check_call(node: Tensor) -> str:
     entry = call.entry
     if entry is ops.EINSUM:
         plan = call.params
-        if plan == _MATRIX_PRODUCT and parents[0].data.shape[1] == parents[1].data.shape[0]:
+        if plan == MATRIX_PRODUCT and parents[0].data.shape[1] == parents[1].data.shape[0]:
             return "matmul"
         if summed_axes(plan.inputs, plan.output) is not None:
             return "sum"

@@ -366,9 +366,8 @@ class Tensor:
         _nodes.sweep(order, retain_graph)
 
     def _propagate(self) -> None:
-        # Called by the sweep inside backward()'s errstate: no errstate of its own.
-        for _, parent, _, contribution in _nodes.quiet_terms(self, self.grad, False):
-            parent._accumulate(contribution)
+        # The node protocol's single step: the sweep over this one node (Tensor.backward sweeps them all).
+        _nodes.sweep([self], True)
 
     def _vjp(self, g: Any, create_graph: bool = False) -> list[tuple[Tensor, Any]]:
         """``(parent, g · ∂self/∂parent)`` for each parent that requires grad (Tensors if ``create_graph``).

@@ -336,19 +336,29 @@ class Add(Expr):
 
 
 @dataclass(frozen=True)
-class Scale(Expr):
+class _OfOne(Expr):
+    """An expression of one operand, the field ``operand`` its subclass declares: its only child."""
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.operand,)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Entrywise(_OfOne):
+    """A one-operand expression of its operand's shape."""
+
+    @property
+    def shape(self) -> Shape:
+        return self.operand.shape  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Scale(_Entrywise):
     """``c A`` for a number ``c``: the ``1/m`` of the batch mean (Eq. 26), the ``2`` of a square."""
 
     coef: float
     operand: Expr
     precedence: ClassVar[int] = PRODUCT
-
-    @property
-    def shape(self) -> Shape:
-        return self.operand.shape
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def evaluate(self, env: Env) -> np.ndarray:
         return self.coef * self.operand.evaluate(env)
@@ -442,7 +452,7 @@ class Hadamard(Expr):
 
 
 @dataclass(frozen=True)
-class Transpose(Expr):
+class Transpose(_OfOne):
     """``Aᵀ``; ``X⁻ᵀ`` for the transpose of an inverse."""
 
     operand: Expr
@@ -452,9 +462,6 @@ class Transpose(Expr):
     def shape(self) -> Shape:
         r, c = self.operand.shape
         return (c, r)
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def evaluate(self, env: Env) -> np.ndarray:
         return self.operand.evaluate(env).T
@@ -471,18 +478,11 @@ class Transpose(Expr):
 
 
 @dataclass(frozen=True)
-class Inverse(Expr):
+class Inverse(_Entrywise):
     """``X⁻¹`` (Cookbook eq. 59: ``d(X⁻¹) = −X⁻¹ dX X⁻¹``)."""
 
     operand: Expr
     precedence: ClassVar[int] = POSTFIX
-
-    @property
-    def shape(self) -> Shape:
-        return self.operand.shape
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def evaluate(self, env: Env) -> np.ndarray:
         return np.linalg.inv(self.operand.evaluate(env))
@@ -495,19 +495,12 @@ class Inverse(Expr):
 
 
 @dataclass(frozen=True)
-class Power(Expr):
+class Power(_Entrywise):
     """The entrywise power ``A^∘k`` (``tanh²(Z)`` when ``A`` is an elementwise map)."""
 
     operand: Expr
     k: float
     precedence: ClassVar[int] = POSTFIX
-
-    @property
-    def shape(self) -> Shape:
-        return self.operand.shape
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def evaluate(self, env: Env) -> np.ndarray:
         return np.power(self.operand.evaluate(env), self.k)
@@ -545,19 +538,12 @@ _FUNCTION_TEX = {"tanh": r"\tanh", "exp": r"\exp", "log": r"\log", "sigmoid": r"
 
 
 @dataclass(frozen=True)
-class Map(Expr):
+class Map(_Entrywise):
     """A function applied entrywise, named after its table entry: ``tanh(Z)``, ``exp(S)``; ``step`` is
     the indicator ``𝟙(Z > 0)`` (relu's derivative)."""
 
     fn: str
     operand: Expr
-
-    @property
-    def shape(self) -> Shape:
-        return self.operand.shape
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def evaluate(self, env: Env) -> np.ndarray:
         x = self.operand.evaluate(env)
@@ -583,18 +569,11 @@ class Map(Expr):
 
 
 @dataclass(frozen=True)
-class Softmax(Expr):
+class Softmax(_Entrywise):
     """``softmax`` of each column (``axis=0``, the seed's samples) or each row (``axis=1``, attention)."""
 
     operand: Expr
     axis: int | None  # None: over every entry
-
-    @property
-    def shape(self) -> Shape:
-        return self.operand.shape
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def evaluate(self, env: Env) -> np.ndarray:
         x = self.operand.evaluate(env)
@@ -610,7 +589,7 @@ class Softmax(Expr):
 
 
 @dataclass(frozen=True)
-class LogSumExp(Expr):
+class LogSumExp(_OfOne):
     """``log Σ exp`` of each column (``axis=0``), each row (``axis=1``) or all entries (``axis=None``),
     as a row, a column or a scalar."""
 
@@ -621,9 +600,6 @@ class LogSumExp(Expr):
     def shape(self) -> Shape:
         r, c = self.operand.shape
         return (1, c) if self.axis == 0 else (r, 1) if self.axis == 1 else (1, 1)
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
     def evaluate(self, env: Env) -> np.ndarray:
         x = self.operand.evaluate(env)
@@ -639,7 +615,7 @@ class LogSumExp(Expr):
 
 
 @dataclass(frozen=True)
-class _ScalarOf(Expr):
+class _ScalarOf(_OfOne):
     """A scalar function of one matrix (det, ln|det|, tr): a 1×1 result."""
 
     operand: Expr
@@ -647,9 +623,6 @@ class _ScalarOf(Expr):
     @property
     def shape(self) -> Shape:
         return (1, 1)
-
-    def children(self) -> tuple[Expr, ...]:
-        return (self.operand,)
 
 
 @dataclass(frozen=True)
