@@ -120,8 +120,8 @@ def graph_freed(node: Any) -> GraphFreedError:
     """The error for reading the links of ``node``, a node of a freed graph."""
     return GraphFreedError(
         f"this graph was freed by backward(retain_graph=False) (at a node of op {node.op!r}): its links and "
-        f"intermediate gradients are gone, so it cannot be walked again (backward, draw, explain, explore, "
-        f"derive). Call backward() with retain_graph=True (the default) to keep the graph, or compute the "
+        f"intermediate gradients are gone, so it cannot be walked again (backward, draw, explain, explore). "
+        f"Call backward() with retain_graph=True (the default) to keep the graph, or compute the "
         f"forward pass again"
     )
 
